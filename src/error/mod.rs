@@ -1,0 +1,460 @@
+//! The one error type of pyssl, shaped after CPython's `ssl` exceptions.
+//!
+//! Every failure carries the Python exception class it stands for ([`ErrorKind`]), the text
+//! `str(exc)` would show (without CPython's `(_ssl.c:NNNN)` suffix), and the attributes CPython
+//! sets: `errno` (`args[0]`), `library`, `reason`, `verify_code`, `verify_message`.
+//!
+//! ```python
+//! try:
+//!     ctx.set_ciphers("nonsense")
+//! except ssl.SSLError as e:
+//!     print(type(e).__name__, str(e))      # SSLError ('No cipher can be selected.',)
+//! ```
+//! ```
+//! let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT).unwrap();
+//! let e = ctx.set_ciphers("nonsense").unwrap_err();
+//! assert_eq!(e.python_type(), "SSLError");
+//! assert_eq!(e.python_str(), "('No cipher can be selected.',)");
+//! ```
+
+mod codes;
+
+use std::fmt;
+
+/// Which Python exception class an [`Error`] stands for.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// `ssl.SSLError`.
+    Ssl,
+    /// `ssl.SSLCertVerificationError` (also a `ValueError`; `ssl.CertificateError` is an alias).
+    CertVerification,
+    /// `ssl.SSLZeroReturnError`.
+    ZeroReturn,
+    /// `ssl.SSLWantReadError`.
+    WantRead,
+    /// `ssl.SSLWantWriteError`.
+    WantWrite,
+    /// `ssl.SSLSyscallError`.
+    Syscall,
+    /// `ssl.SSLEOFError`.
+    Eof,
+    /// `ValueError`.
+    Value,
+    /// `TypeError`.
+    Type,
+    /// `OverflowError`.
+    Overflow,
+    /// `OSError` or the subclass its errno selects (`FileNotFoundError`, ...).
+    Os,
+    /// `AttributeError` (an attribute the selected CPython release does not have).
+    Attribute,
+    /// `UnicodeError` and its subclasses (text that is not valid for the operation).
+    Unicode,
+    /// `MemoryError`.
+    Memory,
+}
+
+impl ErrorKind {
+    /// Whether Python's class for this kind derives from `ssl.SSLError`.
+    pub fn is_ssl_error(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Ssl
+                | ErrorKind::CertVerification
+                | ErrorKind::ZeroReturn
+                | ErrorKind::WantRead
+                | ErrorKind::WantWrite
+                | ErrorKind::Syscall
+                | ErrorKind::Eof
+        )
+    }
+
+    /// Whether Python's class for this kind derives from `OSError` (every `SSLError` does).
+    pub fn is_os_error(self) -> bool {
+        self.is_ssl_error() || self == ErrorKind::Os
+    }
+
+    /// Whether Python's class for this kind derives from `ValueError`.
+    pub fn is_value_error(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Value | ErrorKind::CertVerification | ErrorKind::Unicode
+        )
+    }
+}
+
+/// A failure, with everything CPython's exception would carry.
+///
+/// `Display` gives `Type: text`; [`Error::python_str`] gives exactly `str(exc)`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    kind: ErrorKind,
+    /// `args[0]` for SSL errors built from two arguments, the C errno for OS errors.
+    errno: Option<i64>,
+    message: String,
+    library: Option<String>,
+    reason: Option<String>,
+    verify_code: Option<i64>,
+    verify_message: Option<String>,
+    filename: Option<String>,
+    /// A single-argument SSLError: `str()` shows the tuple repr of `args`.
+    single_arg: bool,
+    /// A more specific Python class name than the kind's default (e.g. `UnicodeEncodeError`).
+    class_override: Option<&'static str>,
+    /// The packed OpenSSL error code behind this error, if any.
+    openssl_code: Option<u64>,
+}
+
+/// The crate's `Result`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    fn base(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            errno: None,
+            message: message.into(),
+            library: None,
+            reason: None,
+            verify_code: None,
+            verify_message: None,
+            filename: None,
+            single_arg: false,
+            class_override: None,
+            openssl_code: None,
+        }
+    }
+
+    /// `ValueError(message)`.
+    pub fn value(message: impl Into<String>) -> Error {
+        Error::base(ErrorKind::Value, message)
+    }
+
+    /// A `ValueError` subclass named `class`, e.g. `binascii.Error` (whose
+    /// `type(e).__name__` is `"Error"`).
+    pub fn value_subclass(class: &'static str, message: impl Into<String>) -> Error {
+        let mut e = Error::base(ErrorKind::Value, message);
+        e.class_override = Some(class);
+        e
+    }
+
+    /// `TypeError(message)`.
+    pub fn type_error(message: impl Into<String>) -> Error {
+        Error::base(ErrorKind::Type, message)
+    }
+
+    /// `OverflowError(message)`.
+    pub fn overflow(message: impl Into<String>) -> Error {
+        Error::base(ErrorKind::Overflow, message)
+    }
+
+    /// `AttributeError(message)`.
+    pub fn attribute(message: impl Into<String>) -> Error {
+        Error::base(ErrorKind::Attribute, message)
+    }
+
+    /// `MemoryError(message)`.
+    pub fn memory(message: impl Into<String>) -> Error {
+        Error::base(ErrorKind::Memory, message)
+    }
+
+    /// A `UnicodeError` subclass named `class` (e.g. `"UnicodeEncodeError"`).
+    pub fn unicode(class: &'static str, message: impl Into<String>) -> Error {
+        let mut e = Error::base(ErrorKind::Unicode, message);
+        e.class_override = Some(class);
+        e
+    }
+
+    /// `ssl.SSLError(message)` with a single argument: `str()` is `"('message',)"` and
+    /// `errno`, `library` and `reason` are unset, as in CPython's `PyErr_SetString` paths.
+    pub fn ssl_single(message: impl Into<String>) -> Error {
+        let mut e = Error::base(ErrorKind::Ssl, message);
+        e.single_arg = true;
+        e
+    }
+
+    /// `ssl.SSLError(errno, message)` with an explicit message and no library/reason.
+    pub fn ssl_with_errno(kind: ErrorKind, errno: i64, message: impl Into<String>) -> Error {
+        let mut e = Error::base(kind, message);
+        e.errno = Some(errno);
+        e
+    }
+
+    /// `OSError(errno, strerror)`; the class follows the errno as in Python
+    /// (`ENOENT` → `FileNotFoundError`, ...). `filename` is shown when given.
+    pub fn os(errno: i32, filename: Option<String>) -> Error {
+        let text = std::io::Error::from_raw_os_error(errno).to_string();
+        // std appends " (os error N)"; Python shows only strerror().
+        let strerror = match text.rfind(" (os error ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        let mut e = Error::base(ErrorKind::Os, strerror);
+        e.errno = Some(i64::from(errno));
+        e.filename = filename;
+        e
+    }
+
+    /// An SSLError built the way CPython's `fill_and_set_sslerror` builds it from a packed
+    /// OpenSSL error code (0 = none) and an optional explicit text.
+    pub(crate) fn from_openssl_code(
+        kind: ErrorKind,
+        code: u64,
+        reason_string: Option<&str>,
+        explicit: Option<&str>,
+    ) -> Error {
+        let (lib_name, reason_name) = if code != 0 {
+            let lib = openssl_sys::ERR_GET_LIB(code as _);
+            let reason = openssl_sys::ERR_GET_REASON(code as _);
+            (library_mnemonic(lib), reason_mnemonic(lib, reason))
+        } else {
+            (None, None)
+        };
+        let errstr = explicit
+            .or(reason_string)
+            .unwrap_or("unknown error")
+            .to_string();
+        let message = match (lib_name, reason_name) {
+            (Some(l), Some(r)) => format!("[{l}: {r}] {errstr}"),
+            (Some(l), None) => format!("[{l}] {errstr}"),
+            _ => errstr,
+        };
+        let errno = if code != 0 {
+            i64::from(openssl_sys::ERR_GET_REASON(code as _))
+        } else {
+            0
+        };
+        let mut e = Error::base(kind, message);
+        e.errno = Some(errno);
+        e.library = lib_name.map(str::to_string);
+        e.reason = reason_name.map(str::to_string);
+        e.openssl_code = (code != 0).then_some(code);
+        e
+    }
+
+    /// CPython's `_setSSLError(NULL, 0)`: an SSLError from the last error of an OpenSSL queue
+    /// captured as an [`openssl::error::ErrorStack`].
+    pub(crate) fn from_stack(stack: &openssl::error::ErrorStack) -> Error {
+        match stack.errors().last() {
+            Some(last) => Error::from_openssl_code(
+                ErrorKind::Ssl,
+                u64::from(last.code()),
+                last.reason(),
+                None,
+            ),
+            None => Error::from_openssl_code(ErrorKind::Ssl, 0, None, None),
+        }
+    }
+
+    /// The Python exception class this error stands for.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The name of the Python class: `"SSLError"`, `"SSLCertVerificationError"`,
+    /// `"ValueError"`, `"FileNotFoundError"`, ...
+    pub fn python_type(&self) -> &'static str {
+        if let Some(c) = self.class_override {
+            return c;
+        }
+        match self.kind {
+            ErrorKind::Ssl => "SSLError",
+            ErrorKind::CertVerification => "SSLCertVerificationError",
+            ErrorKind::ZeroReturn => "SSLZeroReturnError",
+            ErrorKind::WantRead => "SSLWantReadError",
+            ErrorKind::WantWrite => "SSLWantWriteError",
+            ErrorKind::Syscall => "SSLSyscallError",
+            ErrorKind::Eof => "SSLEOFError",
+            ErrorKind::Value => "ValueError",
+            ErrorKind::Type => "TypeError",
+            ErrorKind::Overflow => "OverflowError",
+            ErrorKind::Attribute => "AttributeError",
+            ErrorKind::Unicode => "UnicodeError",
+            ErrorKind::Memory => "MemoryError",
+            ErrorKind::Os => os_error_class(self.errno),
+        }
+    }
+
+    /// Exactly CPython's `str(exc)`, minus the `(_ssl.c:NNNN)` suffix.
+    pub fn python_str(&self) -> String {
+        if self.kind.is_ssl_error() && self.single_arg {
+            return format!("({},)", py_repr_str(&self.message));
+        }
+        if self.kind == ErrorKind::Os {
+            if let Some(errno) = self.errno {
+                return match &self.filename {
+                    Some(f) => format!("[Errno {errno}] {}: {}", self.message, py_repr_str(f)),
+                    None => format!("[Errno {errno}] {}", self.message),
+                };
+            }
+        }
+        self.message.clone()
+    }
+
+    /// The message without class decoration (`strerror` for OS and SSL errors).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `exc.errno` (`args[0]`): OpenSSL's reason code for context-level SSL errors, the
+    /// `SSL_ERROR_*` number for connection errors, the C errno for OS errors; `None` for
+    /// single-argument SSLErrors and non-OS errors.
+    pub fn errno(&self) -> Option<i64> {
+        self.errno
+    }
+
+    /// `exc.library`: the library mnemonic (`"SSL"`, `"PEM"`, `"X509"`, ...) or `None`.
+    pub fn library(&self) -> Option<&str> {
+        self.library.as_deref()
+    }
+
+    /// `exc.reason`: the reason mnemonic (`"NO_START_LINE"`, ...) or `None`.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// `exc.verify_code` of a certificate verification failure.
+    pub fn verify_code(&self) -> Option<i64> {
+        self.verify_code
+    }
+
+    /// `exc.verify_message` of a certificate verification failure.
+    pub fn verify_message(&self) -> Option<&str> {
+        self.verify_message.as_deref()
+    }
+
+    /// `exc.filename` of an OS error, when CPython sets one.
+    pub fn filename(&self) -> Option<&str> {
+        self.filename.as_deref()
+    }
+
+    /// The packed OpenSSL error code this error was built from, if any.
+    pub fn openssl_code(&self) -> Option<u64> {
+        self.openssl_code
+    }
+
+    /// Set the `reason` attribute (e.g. of a `UnicodeEncodeError`).
+    pub(crate) fn with_reason(mut self, reason: impl Into<String>) -> Error {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Attach verification details (used by connections).
+    pub fn with_verify(mut self, code: i64, message: Option<String>) -> Error {
+        self.verify_code = Some(code);
+        self.verify_message = message;
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.python_type(), self.python_str())
+    }
+}
+
+/// The `OSError` subclass Python picks for an errno.
+fn os_error_class(errno: Option<i64>) -> &'static str {
+    match errno.map(|e| e as i32) {
+        Some(libc::ENOENT) => "FileNotFoundError",
+        Some(libc::EACCES) | Some(libc::EPERM) => "PermissionError",
+        Some(libc::EISDIR) => "IsADirectoryError",
+        Some(libc::ENOTDIR) => "NotADirectoryError",
+        Some(libc::EEXIST) => "FileExistsError",
+        Some(libc::EINTR) => "InterruptedError",
+        Some(libc::ECONNRESET) => "ConnectionResetError",
+        Some(libc::ECONNREFUSED) => "ConnectionRefusedError",
+        Some(libc::ECONNABORTED) => "ConnectionAbortedError",
+        Some(libc::EPIPE) | Some(libc::ESHUTDOWN) => "BrokenPipeError",
+        Some(libc::ETIMEDOUT) => "TimeoutError",
+        Some(libc::EAGAIN) | Some(libc::EINPROGRESS) | Some(libc::EALREADY) => "BlockingIOError",
+        _ => "OSError",
+    }
+}
+
+/// CPython's library mnemonic for `ERR_GET_LIB`.
+pub(crate) fn library_mnemonic(lib: i32) -> Option<&'static str> {
+    codes::LIBRARIES
+        .binary_search_by_key(&lib, |&(code, _)| code)
+        .ok()
+        .map(|i| codes::LIBRARIES[i].1)
+}
+
+/// CPython's reason mnemonic for `(ERR_GET_LIB, ERR_GET_REASON)`.
+pub(crate) fn reason_mnemonic(lib: i32, reason: i32) -> Option<&'static str> {
+    codes::REASONS
+        .binary_search_by_key(&(lib, reason), |&(key, _)| key)
+        .ok()
+        .map(|i| codes::REASONS[i].1)
+}
+
+/// Python's `repr()` of a `str`.
+pub(crate) fn py_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if (0x80..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mnemonic_lookup() {
+        assert_eq!(library_mnemonic(20), Some("SSL"));
+        assert_eq!(library_mnemonic(9), Some("PEM"));
+        assert_eq!(reason_mnemonic(9, 108), Some("NO_START_LINE"));
+        assert_eq!(reason_mnemonic(9, 0x80009), None);
+    }
+
+    #[test]
+    fn repr_quotes_like_python() {
+        assert_eq!(py_repr_str("x"), "'x'");
+        assert_eq!(py_repr_str("it's"), "\"it's\"");
+        assert_eq!(py_repr_str("a'b\"c"), "'a\\'b\"c'");
+        assert_eq!(py_repr_str("a\0b"), "'a\\x00b'");
+    }
+
+    #[test]
+    fn single_arg_ssl_error_is_tuple_repr() {
+        let e = Error::ssl_single("No cipher can be selected.");
+        assert_eq!(e.python_str(), "('No cipher can be selected.',)");
+        assert_eq!(e.errno(), None);
+        assert_eq!(e.to_string(), "SSLError: ('No cipher can be selected.',)");
+    }
+
+    #[test]
+    fn os_error_class_and_text() {
+        let e = Error::os(libc::ENOENT, None);
+        assert_eq!(e.python_type(), "FileNotFoundError");
+        assert_eq!(e.python_str(), "[Errno 2] No such file or directory");
+        let e = Error::os(libc::ENOENT, Some("/x".into()));
+        assert_eq!(e.python_str(), "[Errno 2] No such file or directory: '/x'");
+    }
+}

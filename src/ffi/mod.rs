@@ -1,0 +1,549 @@
+//! Raw OpenSSL calls that rust-openssl does not wrap (or wraps in a way that loses CPython's
+//! error behaviour), each behind a small safe function. No other module sees a raw pointer.
+//!
+//! Conventions:
+//! * functions that mutate an `SSL_CTX` take `&mut SslContextBuilder`, readers take
+//!   `&SslContextRef`; the caller ([`crate::context`]) holds the matching lock;
+//! * functions whose failure CPython classifies from the OpenSSL error queue leave the queue
+//!   as OpenSSL left it; the caller clears it first ([`err_clear`]) and reads it afterwards;
+//! * declarations openssl-sys lacks are in the `extern` block below with their C signature
+//!   and the OpenSSL version that has them (all exist in 1.1.1 and 3.x).
+
+pub(crate) mod x509;
+
+use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_ulong, c_void};
+use std::ptr;
+
+use foreign_types::{ForeignType, ForeignTypeRef};
+use openssl::ssl::{SslContextBuilder, SslContextRef, SslRef};
+use openssl::x509::store::X509StoreRef;
+use openssl::x509::{X509, X509Ref};
+use openssl_sys as sys;
+
+/// `int (*pem_password_cb)(char *buf, int size, int rwflag, void *userdata)`.
+pub(crate) type PemPasswordCb =
+    unsafe extern "C" fn(buf: *mut c_char, size: c_int, rwflag: c_int, u: *mut c_void) -> c_int;
+
+// SAFETY: these declarations match the C prototypes of OpenSSL 1.1.1 and 3.x (ssl.h, x509.h,
+// x509_vfy.h, bio.h); libssl and libcrypto are linked by openssl-sys.
+unsafe extern "C" {
+    /// `void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb);` (1.1.0+)
+    fn SSL_CTX_set_default_passwd_cb(ctx: *mut sys::SSL_CTX, cb: Option<PemPasswordCb>);
+    /// `void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u);` (1.1.0+)
+    fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut sys::SSL_CTX, u: *mut c_void);
+    /// `int X509_check_ca(X509 *cert);`
+    fn X509_check_ca(cert: *mut sys::X509) -> c_int;
+    /// `X509_LOOKUP_TYPE X509_OBJECT_get_type(const X509_OBJECT *a);` (1.1.0+)
+    fn X509_OBJECT_get_type(a: *const sys::X509_OBJECT) -> c_int;
+    /// `int X509_STORE_lock(X509_STORE *ctx);` (1.1.0+)
+    fn X509_STORE_lock(ctx: *mut sys::X509_STORE) -> c_int;
+    /// `int X509_STORE_unlock(X509_STORE *ctx);` (1.1.0+)
+    fn X509_STORE_unlock(ctx: *mut sys::X509_STORE) -> c_int;
+    /// `STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s);`
+    fn SSL_get_ciphers(s: *const sys::SSL) -> *mut sys::stack_st_SSL_CIPHER;
+    /// `uint32_t SSL_CIPHER_get_id(const SSL_CIPHER *c);`
+    fn SSL_CIPHER_get_id(c: *const sys::SSL_CIPHER) -> u32;
+    /// `int SSL_CIPHER_is_aead(const SSL_CIPHER *c);` (1.1.0+)
+    fn SSL_CIPHER_is_aead(c: *const sys::SSL_CIPHER) -> c_int;
+    /// `int SSL_CIPHER_get_kx_nid(const SSL_CIPHER *c);` (1.1.0+)
+    fn SSL_CIPHER_get_kx_nid(c: *const sys::SSL_CIPHER) -> c_int;
+    /// `int SSL_CIPHER_get_auth_nid(const SSL_CIPHER *c);` (1.1.0+)
+    fn SSL_CIPHER_get_auth_nid(c: *const sys::SSL_CIPHER) -> c_int;
+    /// `int BIO_free(BIO *a);`
+    fn BIO_free(a: *mut sys::BIO) -> c_int;
+}
+
+const X509_LU_X509: c_int = 1;
+const X509_LU_CRL: c_int = 2;
+const BIO_CTRL_EOF: c_int = 2;
+const SSL_CTRL_SET_GROUPS: c_int = 91;
+const SSL_CTRL_GET_MIN_PROTO_VERSION: c_int = 130;
+const SSL_CTRL_GET_MAX_PROTO_VERSION: c_int = 131;
+const SSL_CTRL_SET_MIN_PROTO_VERSION: c_int = 123;
+const SSL_CTRL_SET_MAX_PROTO_VERSION: c_int = 124;
+
+/// `SSL_CTRL_SESS_*` request codes behind the `SSL_CTX_sess_*` macros, in the order CPython's
+/// `session_stats()` reports them.
+pub(crate) const SESSION_STATS: &[(&str, c_int)] = &[
+    ("number", 20),
+    ("connect", 21),
+    ("connect_good", 22),
+    ("connect_renegotiate", 23),
+    ("accept", 24),
+    ("accept_good", 25),
+    ("accept_renegotiate", 26),
+    ("hits", 27),
+    ("misses", 29),
+    ("timeouts", 30),
+    ("cache_full", 31),
+];
+
+// ---------------------------------------------------------------------------------------------
+// errno and the OpenSSL error queue
+
+/// Set the C `errno` to 0 (CPython does this before calls whose errno it inspects).
+pub(crate) fn errno_clear() {
+    // SAFETY: __errno_location returns this thread's errno slot, always valid.
+    unsafe { *libc::__errno_location() = 0 }
+}
+
+/// The current C `errno`.
+pub(crate) fn errno_get() -> i32 {
+    // SAFETY: as in errno_clear.
+    unsafe { *libc::__errno_location() }
+}
+
+/// `ERR_clear_error()`.
+pub(crate) fn err_clear() {
+    // SAFETY: no arguments; clears this thread's queue.
+    unsafe { sys::ERR_clear_error() }
+}
+
+/// `ERR_peek_last_error()`: the newest queued code, 0 if none.
+pub(crate) fn err_peek_last() -> u64 {
+    // SAFETY: no arguments; reads this thread's queue.
+    u64::from(unsafe { sys::ERR_peek_last_error() })
+}
+
+/// The reason string OpenSSL has for a packed code (`ERR_reason_error_string`).
+pub(crate) fn err_reason_string(code: u64) -> Option<String> {
+    // SAFETY: returns NULL or a static NUL-terminated string.
+    let p = unsafe { sys::ERR_reason_error_string(code as c_ulong) };
+    cstr_opt(p)
+}
+
+fn cstr_opt(p: *const c_char) -> Option<String> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: p is non-NULL and points at a NUL-terminated string owned by OpenSSL that
+        // outlives this call; we copy it out immediately.
+        Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSL_CTX options, verify mode, params, versions
+
+/// `SSL_CTX_get_options`.
+pub(crate) fn ctx_options(ctx: &SslContextRef) -> u64 {
+    // SAFETY: ctx is a live SSL_CTX; the call only reads it.
+    unsafe { sys::SSL_CTX_get_options(ctx.as_ptr()) as u64 }
+}
+
+/// `SSL_CTX_clear_options(clear)` then `SSL_CTX_set_options(set)`, each only if non-zero.
+pub(crate) fn ctx_update_options(ctx: &mut SslContextBuilder, clear: u64, set: u64) {
+    // SAFETY: ctx is a live SSL_CTX we hold exclusively (&mut).
+    unsafe {
+        if clear != 0 {
+            sys::SSL_CTX_clear_options(ctx.as_ptr(), clear as _);
+        }
+        if set != 0 {
+            sys::SSL_CTX_set_options(ctx.as_ptr(), set as _);
+        }
+    }
+}
+
+/// `SSL_CTX_get_verify_mode`.
+pub(crate) fn ctx_verify_mode(ctx: &SslContextRef) -> c_int {
+    // SAFETY: read-only access to a live SSL_CTX.
+    unsafe { sys::SSL_CTX_get_verify_mode(ctx.as_ptr()) }
+}
+
+/// `X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(ctx))`.
+pub(crate) fn ctx_verify_flags(ctx: &SslContextRef) -> u64 {
+    // SAFETY: get0_param returns the ctx's own, never-NULL param; get_flags only reads it.
+    unsafe { sys::X509_VERIFY_PARAM_get_flags(sys::SSL_CTX_get0_param(ctx.as_ptr())) as u64 }
+}
+
+/// Clear then set verify flags on the ctx's param; false if OpenSSL refused.
+pub(crate) fn ctx_update_verify_flags(ctx: &mut SslContextBuilder, clear: u64, set: u64) -> bool {
+    // SAFETY: exclusive access to a live SSL_CTX; the param belongs to it.
+    unsafe {
+        let param = sys::SSL_CTX_get0_param(ctx.as_ptr());
+        if clear != 0 && sys::X509_VERIFY_PARAM_clear_flags(param, clear as c_ulong) == 0 {
+            return false;
+        }
+        if set != 0 && sys::X509_VERIFY_PARAM_set_flags(param, set as c_ulong) == 0 {
+            return false;
+        }
+    }
+    true
+}
+
+/// `X509_VERIFY_PARAM_set_hostflags` on the ctx's param.
+pub(crate) fn ctx_set_hostflags(ctx: &mut SslContextBuilder, flags: u32) {
+    // SAFETY: exclusive access to a live SSL_CTX; the param belongs to it.
+    unsafe {
+        sys::X509_VERIFY_PARAM_set_hostflags(sys::SSL_CTX_get0_param(ctx.as_ptr()), flags as c_uint)
+    }
+}
+
+/// `SSL_CTX_get_min_proto_version` / `..._max_...` (0 = no limit).
+pub(crate) fn ctx_proto_version(ctx: &SslContextRef, max: bool) -> i32 {
+    let op = if max {
+        SSL_CTRL_GET_MAX_PROTO_VERSION
+    } else {
+        SSL_CTRL_GET_MIN_PROTO_VERSION
+    };
+    // SAFETY: the GET_*_PROTO_VERSION controls only read the ctx.
+    unsafe { sys::SSL_CTX_ctrl(ctx.as_ptr(), op, 0, ptr::null_mut()) as i32 }
+}
+
+/// `SSL_CTX_set_min_proto_version` / `..._max_...`; false if OpenSSL refused.
+pub(crate) fn ctx_set_proto_version(ctx: &mut SslContextBuilder, max: bool, version: i32) -> bool {
+    let op = if max {
+        SSL_CTRL_SET_MAX_PROTO_VERSION
+    } else {
+        SSL_CTRL_SET_MIN_PROTO_VERSION
+    };
+    // SAFETY: exclusive access; the control takes an integer argument and no pointer.
+    unsafe { sys::SSL_CTX_ctrl(ctx.as_ptr(), op, version as c_long, ptr::null_mut()) == 1 }
+}
+
+/// `SSL_CTX_set_post_handshake_auth`.
+pub(crate) fn ctx_set_post_handshake_auth(ctx: &mut SslContextBuilder, on: bool) {
+    // SAFETY: exclusive access to a live SSL_CTX.
+    unsafe { sys::SSL_CTX_set_post_handshake_auth(ctx.as_ptr(), c_int::from(on)) }
+}
+
+/// `SSL_CTX_sess_*` counter (`SSL_CTX_ctrl(ctx, op, 0, NULL)`).
+pub(crate) fn ctx_session_stat(ctx: &SslContextRef, op: c_int) -> i64 {
+    // SAFETY: the SESS_* controls only read counters.
+    unsafe { sys::SSL_CTX_ctrl(ctx.as_ptr(), op, 0, ptr::null_mut()) as i64 }
+}
+
+/// `SSL_CTX_set1_groups(ctx, &nid, 1)`; false on failure (queue left for the caller).
+pub(crate) fn ctx_set1_group(ctx: &mut SslContextBuilder, nid: c_int) -> bool {
+    let mut list = [nid];
+    // SAFETY: SET_GROUPS reads `larg` ints from the array, which lives across the call.
+    unsafe {
+        sys::SSL_CTX_ctrl(
+            ctx.as_ptr(),
+            SSL_CTRL_SET_GROUPS,
+            1,
+            list.as_mut_ptr().cast::<c_void>(),
+        ) == 1
+    }
+}
+
+/// `OBJ_sn2nid` (0 = unknown).
+pub(crate) fn obj_sn2nid(name: &CStr) -> c_int {
+    // SAFETY: name is NUL-terminated and lives across the call.
+    unsafe { sys::OBJ_sn2nid(name.as_ptr()) }
+}
+
+/// `OBJ_nid2ln` (`None` for NID_undef or unknown).
+pub(crate) fn obj_nid2ln(nid: c_int) -> Option<String> {
+    if nid == sys::NID_undef {
+        return None;
+    }
+    // SAFETY: returns NULL or a static string.
+    cstr_opt(unsafe { sys::OBJ_nid2ln(nid) })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading files
+
+/// `SSL_CTX_load_verify_locations`; false on failure (errno and queue left for the caller).
+pub(crate) fn ctx_load_verify_locations(
+    ctx: &mut SslContextBuilder,
+    cafile: Option<&CString>,
+    capath: Option<&CString>,
+) -> bool {
+    let f = cafile.map_or(ptr::null(), |c| c.as_ptr());
+    let p = capath.map_or(ptr::null(), |c| c.as_ptr());
+    // SAFETY: exclusive ctx access; f and p are NULL or NUL-terminated strings that outlive
+    // the call.
+    unsafe { sys::SSL_CTX_load_verify_locations(ctx.as_ptr(), f, p) == 1 }
+}
+
+/// `SSL_CTX_set_default_verify_paths`.
+pub(crate) fn ctx_set_default_verify_paths(ctx: &mut SslContextBuilder) -> bool {
+    // SAFETY: exclusive ctx access.
+    unsafe { sys::SSL_CTX_set_default_verify_paths(ctx.as_ptr()) == 1 }
+}
+
+/// `SSL_CTX_use_certificate_chain_file` (PEM).
+pub(crate) fn ctx_use_certificate_chain_file(ctx: &mut SslContextBuilder, file: &CString) -> bool {
+    // SAFETY: exclusive ctx access; file is NUL-terminated and outlives the call.
+    unsafe { sys::SSL_CTX_use_certificate_chain_file(ctx.as_ptr(), file.as_ptr()) == 1 }
+}
+
+/// `SSL_CTX_use_PrivateKey_file(ctx, file, SSL_FILETYPE_PEM)`.
+pub(crate) fn ctx_use_private_key_file(ctx: &mut SslContextBuilder, file: &CString) -> bool {
+    // SAFETY: as above.
+    unsafe {
+        sys::SSL_CTX_use_PrivateKey_file(ctx.as_ptr(), file.as_ptr(), sys::SSL_FILETYPE_PEM) == 1
+    }
+}
+
+/// `SSL_CTX_check_private_key`.
+pub(crate) fn ctx_check_private_key(ctx: &SslContextRef) -> bool {
+    // SAFETY: reads the ctx's certificate and key.
+    unsafe { sys::SSL_CTX_check_private_key(ctx.as_ptr()) == 1 }
+}
+
+/// Install (`Some`) or remove (`None`) the default PEM password callback and its userdata.
+///
+/// # Safety
+/// `userdata` must stay valid for as long as the callback stays installed, and `cb` must
+/// interpret it correctly. The caller holds the ctx exclusively for that whole time.
+pub(crate) unsafe fn ctx_set_password_callback(
+    ctx: &mut SslContextBuilder,
+    cb: Option<PemPasswordCb>,
+    userdata: *mut c_void,
+) {
+    // SAFETY: exclusive ctx access; the pointer contract is the caller's (see # Safety).
+    unsafe {
+        SSL_CTX_set_default_passwd_cb(ctx.as_ptr(), cb);
+        SSL_CTX_set_default_passwd_cb_userdata(ctx.as_ptr(), userdata);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory BIOs and the certificate store
+
+/// A read-only memory BIO over borrowed bytes (`BIO_new_mem_buf`).
+pub(crate) struct MemBio<'a> {
+    bio: *mut sys::BIO,
+    _data: &'a [u8],
+}
+
+impl<'a> MemBio<'a> {
+    /// `None` if the data is longer than `INT_MAX` or allocation failed.
+    pub(crate) fn new(data: &'a [u8]) -> Option<MemBio<'a>> {
+        let len = c_int::try_from(data.len()).ok()?;
+        // SAFETY: the BIO borrows `data` read-only; `_data` ties its lifetime to ours.
+        let bio = unsafe { sys::BIO_new_mem_buf(data.as_ptr().cast::<c_void>(), len) };
+        (!bio.is_null()).then_some(MemBio { bio, _data: data })
+    }
+
+    /// `BIO_eof`.
+    pub(crate) fn eof(&self) -> bool {
+        // SAFETY: live BIO; BIO_CTRL_EOF takes no pointer.
+        unsafe { sys::BIO_ctrl(self.bio, BIO_CTRL_EOF, 0, ptr::null_mut()) == 1 }
+    }
+
+    /// `d2i_X509_bio`: the next DER certificate, or `None` (queue holds the reason).
+    pub(crate) fn read_der_x509(&mut self) -> Option<X509> {
+        // SAFETY: live BIO; a non-NULL result is a new X509 we take ownership of.
+        let p = unsafe { sys::d2i_X509_bio(self.bio, ptr::null_mut()) };
+        // SAFETY: p is NULL or an owned X509.
+        (!p.is_null()).then(|| unsafe { X509::from_ptr(p) })
+    }
+
+    /// `PEM_read_bio_X509` without a password callback.
+    pub(crate) fn read_pem_x509(&mut self) -> Option<X509> {
+        // SAFETY: live BIO; NULL callback and userdata; a non-NULL result is owned by us.
+        let p = unsafe { sys::PEM_read_bio_X509(self.bio, ptr::null_mut(), None, ptr::null_mut()) };
+        // SAFETY: p is NULL or an owned X509.
+        (!p.is_null()).then(|| unsafe { X509::from_ptr(p) })
+    }
+}
+
+impl Drop for MemBio<'_> {
+    fn drop(&mut self) {
+        // SAFETY: we own the BIO and free it once.
+        unsafe {
+            BIO_free(self.bio);
+        }
+    }
+}
+
+/// `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cert)`; false on failure, with the
+/// queue left for the caller (CPython ignores CERT_ALREADY_IN_HASH_TABLE).
+pub(crate) fn ctx_store_add_cert(ctx: &mut SslContextBuilder, cert: &X509Ref) -> bool {
+    // SAFETY: exclusive ctx access; the store belongs to the ctx; add_cert up-refs cert.
+    unsafe {
+        sys::X509_STORE_add_cert(sys::SSL_CTX_get_cert_store(ctx.as_ptr()), cert.as_ptr()) == 1
+    }
+}
+
+/// One object of a certificate store.
+pub(crate) enum StoreObject {
+    /// A certificate (own reference).
+    Cert(X509),
+    /// A CRL.
+    Crl,
+}
+
+/// A snapshot of the store's objects, taken under the store's own lock (certificates are
+/// up-referenced, so the snapshot stays valid whatever happens to the store afterwards).
+pub(crate) fn store_objects(store: &X509StoreRef) -> Vec<StoreObject> {
+    let mut out = Vec::new();
+    // SAFETY: the store is live; we hold its lock while walking its object stack, and take
+    // our own reference to each certificate before the lock is released.
+    unsafe {
+        let s = store.as_ptr();
+        X509_STORE_lock(s);
+        let objs = sys::X509_STORE_get0_objects(s);
+        let n = if objs.is_null() {
+            0
+        } else {
+            sys::OPENSSL_sk_num(objs.cast())
+        };
+        for i in 0..n {
+            let obj = sys::OPENSSL_sk_value(objs.cast(), i) as *const sys::X509_OBJECT;
+            match X509_OBJECT_get_type(obj) {
+                X509_LU_X509 => {
+                    let x = sys::X509_OBJECT_get0_X509(obj);
+                    if !x.is_null() {
+                        out.push(StoreObject::Cert(X509Ref::from_ptr(x).to_owned()));
+                    }
+                }
+                X509_LU_CRL => out.push(StoreObject::Crl),
+                _ => {}
+            }
+        }
+        X509_STORE_unlock(s);
+    }
+    out
+}
+
+/// `X509_check_ca(cert) != 0`.
+pub(crate) fn x509_is_ca(cert: &X509Ref) -> bool {
+    // SAFETY: X509_check_ca only caches extension data inside the certificate, which OpenSSL
+    // guards with the certificate's own lock.
+    unsafe { X509_check_ca(cert.as_ptr()) != 0 }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ciphers
+
+/// What CPython's `cipher_to_dict` reads from one `SSL_CIPHER`.
+pub(crate) struct RawCipher {
+    pub id: u32,
+    pub name: String,
+    pub protocol: String,
+    pub description: String,
+    pub strength_bits: i32,
+    pub alg_bits: i32,
+    pub aead: bool,
+    pub symmetric: Option<String>,
+    pub digest: Option<String>,
+    pub kea: Option<String>,
+    pub auth: Option<String>,
+}
+
+/// `SSL_get_ciphers(ssl)`, decoded.
+pub(crate) fn ssl_ciphers(ssl: &SslRef) -> Vec<RawCipher> {
+    let mut out = Vec::new();
+    // SAFETY: the SSL is live for the whole call; the stack and its ciphers are owned by it
+    // (ciphers are static tables) and only read here.
+    unsafe {
+        let sk = SSL_get_ciphers(ssl.as_ptr());
+        if sk.is_null() {
+            return out;
+        }
+        for i in 0..sys::OPENSSL_sk_num(sk.cast()) {
+            let c = sys::OPENSSL_sk_value(sk.cast(), i) as *const sys::SSL_CIPHER;
+            if c.is_null() {
+                continue;
+            }
+            let mut buf = [0 as c_char; 128];
+            let desc = sys::SSL_CIPHER_description(c, buf.as_mut_ptr(), buf.len() as c_int);
+            let mut description = cstr_opt(desc).unwrap_or_default();
+            if description.ends_with('\n') {
+                description.pop();
+            }
+            let mut alg_bits: c_int = 0;
+            let strength_bits = sys::SSL_CIPHER_get_bits(c, &mut alg_bits);
+            out.push(RawCipher {
+                id: SSL_CIPHER_get_id(c),
+                name: cstr_opt(sys::SSL_CIPHER_get_name(c)).unwrap_or_default(),
+                protocol: cstr_opt(sys::SSL_CIPHER_get_version(c)).unwrap_or_default(),
+                description,
+                strength_bits,
+                alg_bits,
+                aead: SSL_CIPHER_is_aead(c) != 0,
+                symmetric: obj_nid2ln(sys::SSL_CIPHER_get_cipher_nid(c)),
+                digest: obj_nid2ln(sys::SSL_CIPHER_get_digest_nid(c)),
+                kea: obj_nid2ln(SSL_CIPHER_get_kx_nid(c)),
+                auth: obj_nid2ln(SSL_CIPHER_get_auth_nid(c)),
+            });
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Library-level facts
+
+/// `OpenSSL_version_num()` of the running library.
+pub(crate) fn openssl_version_number() -> u64 {
+    // SAFETY: no arguments.
+    unsafe { sys::OpenSSL_version_num() as u64 }
+}
+
+/// `OpenSSL_version(OPENSSL_VERSION)`.
+pub(crate) fn openssl_version_text() -> String {
+    // SAFETY: returns a static string.
+    cstr_opt(unsafe { sys::OpenSSL_version(sys::OPENSSL_VERSION) }).unwrap_or_default()
+}
+
+/// `(X509_get_default_cert_file_env(), X509_get_default_cert_file(),
+///   X509_get_default_cert_dir_env(), X509_get_default_cert_dir())`.
+pub(crate) fn default_verify_paths() -> (String, String, String, String) {
+    // SAFETY: each returns a static string.
+    unsafe {
+        (
+            cstr_opt(sys::X509_get_default_cert_file_env()).unwrap_or_default(),
+            cstr_opt(sys::X509_get_default_cert_file()).unwrap_or_default(),
+            cstr_opt(sys::X509_get_default_cert_dir_env()).unwrap_or_default(),
+            cstr_opt(sys::X509_get_default_cert_dir()).unwrap_or_default(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every symbol declared in our extern block links and answers sanely.
+    #[test]
+    fn declared_symbols_link() {
+        let builder = SslContextBuilder::new(openssl::ssl::SslMethod::tls_client()).expect("ctx");
+        let ctx = builder.build();
+        let ssl = openssl::ssl::Ssl::new(&ctx).expect("ssl");
+        let ciphers = ssl_ciphers(&ssl);
+        assert!(!ciphers.is_empty());
+        assert!(ciphers.iter().any(|c| c.aead && c.kea.is_some()));
+        assert!(store_objects(ctx.cert_store()).is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods and borrowing
+
+/// The `SSL_METHOD` for a CPython protocol number, or `None` if unknown/unsupported.
+pub(crate) fn method_for_protocol(protocol: i32) -> Option<openssl::ssl::SslMethod> {
+    use openssl::ssl::SslMethod;
+    match protocol {
+        2 => Some(SslMethod::tls()),
+        16 => Some(SslMethod::tls_client()),
+        17 => Some(SslMethod::tls_server()),
+        // SAFETY: the pinned-version methods return static tables (deprecated but present in
+        // OpenSSL 1.1.1 and 3.x builds without OPENSSL_NO_TLS1*_METHOD).
+        3 => Some(unsafe { SslMethod::from_ptr(TLSv1_method()) }),
+        // SAFETY: as above.
+        4 => Some(unsafe { SslMethod::from_ptr(TLSv1_1_method()) }),
+        // SAFETY: as above.
+        5 => Some(unsafe { SslMethod::from_ptr(TLSv1_2_method()) }),
+        _ => None,
+    }
+}
+
+// SAFETY: prototypes from OpenSSL's ssl.h (`const SSL_METHOD *TLSv1_method(void);` ...).
+unsafe extern "C" {
+    fn TLSv1_method() -> *const sys::SSL_METHOD;
+    fn TLSv1_1_method() -> *const sys::SSL_METHOD;
+    fn TLSv1_2_method() -> *const sys::SSL_METHOD;
+}
+
+/// Borrow a builder's `SSL_CTX` as an `SslContextRef` for read-only calls.
+pub(crate) fn builder_ref(builder: &SslContextBuilder) -> &SslContextRef {
+    // SAFETY: the builder owns a live SSL_CTX for at least the borrow's lifetime; the
+    // returned reference only allows the read-only API.
+    unsafe { SslContextRef::from_ptr(builder.as_ptr()) }
+}

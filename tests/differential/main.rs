@@ -1,0 +1,144 @@
+//! Differential suite: every scenario runs through a live CPython (`oracle/pyssl_oracle.py`)
+//! and through pyssl, for each shipped profile against that release's interpreter (3.11 →
+//! pyenv 3.11.x, 3.13 → pyenv 3.13.x), and the answers are compared step by step: values,
+//! exception class, `str(e)`, errno, library, reason.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod dsl;
+mod scenarios;
+
+use std::path::Path;
+
+use pyssl::Profile;
+use serde_json::{Value, json};
+
+const ORACLE: &str = include_str!("../../oracle/pyssl_oracle.py");
+
+/// The Rust twin of the oracle's `module` step.
+pub fn module_facts(profile: Profile) -> Value {
+    let p = pyssl::get_default_verify_paths();
+    let mut has = serde_json::Map::new();
+    let mut flags = pyssl::has_flags(profile.version);
+    flags.sort();
+    for (n, v) in flags {
+        has.insert(n.to_string(), json!(v));
+    }
+    let mut consts: Vec<(&str, i128)> = pyssl::python_constants(profile.version);
+    consts.sort();
+    let mut c = serde_json::Map::new();
+    for (n, v) in consts {
+        c.insert(n.to_string(), json!(v as i64));
+    }
+    let purpose = |x: pyssl::Purpose| json!([x.nid, x.shortname, x.longname, x.oid]);
+    json!({
+        "OPENSSL_VERSION": *pyssl::OPENSSL_VERSION,
+        "OPENSSL_VERSION_INFO": [pyssl::OPENSSL_VERSION_INFO.0, pyssl::OPENSSL_VERSION_INFO.1,
+            pyssl::OPENSSL_VERSION_INFO.2, pyssl::OPENSSL_VERSION_INFO.3, pyssl::OPENSSL_VERSION_INFO.4],
+        "OPENSSL_VERSION_NUMBER": *pyssl::OPENSSL_VERSION_NUMBER,
+        "default_verify_paths": [p.cafile, p.capath, p.openssl_cafile_env, p.openssl_cafile,
+            p.openssl_capath_env, p.openssl_capath],
+        "has": has,
+        "constants": c,
+        "purposes": [purpose(pyssl::Purpose::SERVER_AUTH), purpose(pyssl::Purpose::CLIENT_AUTH)],
+        "CHANNEL_BINDING_TYPES": pyssl::CHANNEL_BINDING_TYPES,
+    })
+}
+
+/// Replace `$CERTDATA` and `$TMP` in every string of a scenario.
+fn substitute(v: &Value, certdata: &Path, tmp: &Path) -> Value {
+    match v {
+        Value::String(s) => Value::String(
+            s.replace("$CERTDATA", &certdata.to_string_lossy())
+                .replace("$TMP", &tmp.to_string_lossy()),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, certdata, tmp)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, certdata, tmp)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Put `$TMP` back where a side's temporary directory shows up in an answer.
+fn unsubstitute(v: &str, tmp: &Path) -> String {
+    v.replace(&*tmp.to_string_lossy(), "$TMP")
+}
+
+fn run_profile(profile: Profile) -> usize {
+    let Some(oracle) = common::oracle(&profile.label()) else {
+        return 0;
+    };
+    let all = scenarios::all();
+    let chosen: Vec<&scenarios::Scenario> = all
+        .iter()
+        .filter(|s| s.min_version.is_none_or(|m| profile.version >= m))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let (py_tmp, rs_tmp) = (tmp.path().join("py"), tmp.path().join("rs"));
+    std::fs::create_dir_all(&py_tmp).unwrap();
+    std::fs::create_dir_all(&rs_tmp).unwrap();
+    let py_input: Vec<Value> = chosen
+        .iter()
+        .map(|s| substitute(&s.steps, &oracle.certdata, &py_tmp))
+        .collect();
+    let answers = oracle.run_json(ORACLE, &[], &Value::Array(py_input).to_string());
+    let answers = answers.as_array().expect("list of answers");
+    assert_eq!(answers.len(), chosen.len());
+    let mut failures = Vec::new();
+    for (s, py_answer) in chosen.iter().zip(answers) {
+        let steps = substitute(&s.steps, &oracle.certdata, &rs_tmp);
+        let rs_answer = dsl::run_scenario(profile, steps.as_array().unwrap());
+        let py_steps = py_answer.as_array().unwrap();
+        for (i, (p, r)) in py_steps.iter().zip(&rs_answer).enumerate() {
+            let (p, r) = (
+                unsubstitute(&p.to_string(), &py_tmp),
+                unsubstitute(&r.to_string(), &rs_tmp),
+            );
+            if p != r {
+                failures.push(format!(
+                    "[{}] {} step {} {}\n   python: {}\n   pyssl:  {}",
+                    profile.label(),
+                    s.name,
+                    i,
+                    s.steps[i],
+                    p,
+                    r
+                ));
+            }
+        }
+        assert_eq!(py_steps.len(), rs_answer.len(), "{}", s.name);
+    }
+    eprintln!(
+        "profile {} vs {}: {} scenarios compared, {} differences",
+        profile.label(),
+        oracle.python.display(),
+        chosen.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    chosen.len()
+}
+
+#[test]
+fn differential_py311() {
+    run_profile(Profile::PY311);
+}
+
+#[test]
+fn differential_py313() {
+    run_profile(Profile::PY313);
+}
+
+#[test]
+fn scenario_count_is_at_least_150() {
+    let n = scenarios::all().len();
+    assert!(n >= 150, "only {n} scenarios");
+}
