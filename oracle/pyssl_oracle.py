@@ -44,6 +44,13 @@ def error_json(e):
     return {"error": d}
 
 
+def P(v):
+    """A path argument: "hex:<bytes>" stands for a bytes path (e.g. not valid UTF-8)."""
+    if isinstance(v, str) and v.startswith("hex:"):
+        return bytes.fromhex(v[4:])
+    return v
+
+
 def read_text(spec):
     if "text" in spec:
         return spec["text"]
@@ -102,7 +109,7 @@ def get_attr(ctx, name):
     if name == "sni_callback":
         return v is not None
     if name == "keylog_filename":
-        return None if v is None else os.fspath(v)
+        return None if v is None else os.fsdecode(v)
     return v
 
 
@@ -137,7 +144,7 @@ def run_step(state, step):
         a = args[0]
         state["ctx"] = ssl.create_default_context(
             PURPOSES[a.get("purpose", "server-auth")],
-            cafile=a.get("cafile"), capath=a.get("capath"), cadata=cadata_arg(a))
+            cafile=P(a.get("cafile")), capath=P(a.get("capath")), cadata=cadata_arg(a))
         return None
     if op == "get":
         return get_attr(ctx, args[0])
@@ -145,7 +152,7 @@ def run_step(state, step):
         v = args[1]
         if isinstance(v, str) and v.startswith("int:"):
             v = int(v[4:])
-        setattr(ctx, args[0], v)
+        setattr(ctx, args[0], P(v))
         return None
     if op == "options_clear":
         ctx.options &= ~getattr(ssl, args[0])
@@ -167,19 +174,19 @@ def run_step(state, step):
         return [c["name"] for c in ctx.get_ciphers()]
     if op == "lvl":
         a = args[0]
-        return ctx.load_verify_locations(a.get("cafile"), a.get("capath"), cadata_arg(a))
+        return ctx.load_verify_locations(P(a.get("cafile")), P(a.get("capath")), cadata_arg(a))
     if op == "stats":
         return ctx.cert_store_stats()
     if op == "ca_certs":
         return ctx.get_ca_certs(bool(args[0]) if args else False)
     if op == "lcc":
-        return ctx.load_cert_chain(args[0], args[1], password_arg(args[2]))
+        return ctx.load_cert_chain(P(args[0]), P(args[1]), password_arg(args[2]))
     if op == "alpn":
         return ctx.set_alpn_protocols(args[0])
     if op == "ecdh":
         return ctx.set_ecdh_curve(args[0])
     if op == "dh":
-        return ctx.load_dh_params(args[0])
+        return ctx.load_dh_params(P(args[0]))
     if op == "sni":
         if args[0]:
             ctx.set_servername_callback(lambda *a: None)

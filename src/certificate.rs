@@ -305,8 +305,8 @@ impl CertificateDict {
 /// # use openssl::{asn1::Asn1Time, ec::{EcGroup, EcKey}, hash::MessageDigest, nid::Nid};
 /// # use openssl::{pkey::PKey, x509::{X509, X509NameBuilder}};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let key = PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(
-/// #     Nid::X9_62_PRIME256V1)?)?)?;
+/// # let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+/// # let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
 /// # let mut name = X509NameBuilder::new()?;
 /// # name.append_entry_by_text("CN", "localhost")?;
 /// # let name = name.build();
@@ -315,8 +315,9 @@ impl CertificateDict {
 /// # b.set_subject_name(&name)?;
 /// # b.set_issuer_name(&name)?;
 /// # b.set_pubkey(&key)?;
-/// # b.set_not_before(&Asn1Time::from_str("20180829142316Z")?)?;
-/// # b.set_not_after(&Asn1Time::from_str("20371028142316Z")?)?;
+/// # let (start, end) = (Asn1Time::from_str("20180829142316Z")?, Asn1Time::from_str("20371028142316Z")?);
+/// # b.set_not_before(&start)?;
+/// # b.set_not_after(&end)?;
 /// # b.sign(&key, MessageDigest::sha256())?;
 /// # let cert = b.build();
 /// use pyssl::certificate::{decode_certificate, AttributeValue};

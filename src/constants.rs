@@ -13,6 +13,9 @@
 //! Bit sets keep bits they have no name for: `Options::from_bits_retain(x).bits() == x` for every
 //! `x`, and `!` flips all 64 bits, so `opts & !OP_NO_SSLv3` clears exactly one bit.
 #![allow(non_upper_case_globals)]
+// openssl-sys types these constants as u64 on OpenSSL 3 but as c_ulong/c_int elsewhere; the
+// casts keep the definitions portable.
+#![allow(clippy::unnecessary_cast)]
 
 use std::fmt;
 

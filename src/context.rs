@@ -1082,9 +1082,8 @@ impl SslContext {
     /// `ctx.load_dh_params(path)`.
     pub fn load_dh_params(&self, path: &Path) -> Result<()> {
         path_cstring(path)?;
-        let shown = Some(path.to_string_lossy().into_owned());
         let data = std::fs::read(path)
-            .map_err(|e| Error::os(e.raw_os_error().unwrap_or(libc::EIO), shown))?;
+            .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
         ffi::err_clear();
         let dh = match openssl::dh::Dh::params_from_pem(&data) {
             Ok(dh) => dh,
@@ -1109,10 +1108,7 @@ impl SslContext {
         let Some(path) = path else { return Ok(()) };
         path_cstring(path)?;
         let file = callbacks::open_keylog(path).map_err(|e| {
-            Error::os(
-                e.raw_os_error().unwrap_or(libc::EIO),
-                Some(path.to_string_lossy().into_owned()),
-            )
+            Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path)
         })?;
         if let Ok(mut slot) = self.slots.keylog.lock() {
             *slot = Some(Arc::new(std::sync::Mutex::new(file)));

@@ -88,7 +88,11 @@ impl ErrorKind {
 ///
 /// `Display` gives `Type: text`; [`Error::python_str`] gives exactly `str(exc)`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// The fields of an [`Error`], boxed so that `Result<T, Error>` stays one pointer wide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     /// `args[0]` for SSL errors built from two arguments, the C errno for OS errors.
     errno: Option<i64>,
@@ -98,6 +102,8 @@ pub struct Error {
     verify_code: Option<i64>,
     verify_message: Option<String>,
     filename: Option<String>,
+    /// Python's `repr()` of the filename (`'/x'`, or `b'/\xff'` for non-UTF-8 bytes).
+    filename_repr: Option<String>,
     /// A single-argument SSLError: `str()` shows the tuple repr of `args`.
     single_arg: bool,
     /// A more specific Python class name than the kind's default (e.g. `UnicodeEncodeError`).
@@ -111,7 +117,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     fn base(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             errno: None,
             message: message.into(),
@@ -120,10 +126,11 @@ impl Error {
             verify_code: None,
             verify_message: None,
             filename: None,
+            filename_repr: None,
             single_arg: false,
             class_override: None,
             openssl_code: None,
-        }
+        }))
     }
 
     /// `ValueError(message)`.
@@ -135,7 +142,7 @@ impl Error {
     /// `type(e).__name__` is `"Error"`).
     pub fn value_subclass(class: &'static str, message: impl Into<String>) -> Error {
         let mut e = Error::base(ErrorKind::Value, message);
-        e.class_override = Some(class);
+        e.0.class_override = Some(class);
         e
     }
 
@@ -162,7 +169,7 @@ impl Error {
     /// A `UnicodeError` subclass named `class` (e.g. `"UnicodeEncodeError"`).
     pub fn unicode(class: &'static str, message: impl Into<String>) -> Error {
         let mut e = Error::base(ErrorKind::Unicode, message);
-        e.class_override = Some(class);
+        e.0.class_override = Some(class);
         e
     }
 
@@ -170,14 +177,14 @@ impl Error {
     /// `errno`, `library` and `reason` are unset, as in CPython's `PyErr_SetString` paths.
     pub fn ssl_single(message: impl Into<String>) -> Error {
         let mut e = Error::base(ErrorKind::Ssl, message);
-        e.single_arg = true;
+        e.0.single_arg = true;
         e
     }
 
     /// `ssl.SSLError(errno, message)` with an explicit message and no library/reason.
     pub fn ssl_with_errno(kind: ErrorKind, errno: i64, message: impl Into<String>) -> Error {
         let mut e = Error::base(kind, message);
-        e.errno = Some(errno);
+        e.0.errno = Some(errno);
         e
     }
 
@@ -191,8 +198,20 @@ impl Error {
             None => text,
         };
         let mut e = Error::base(ErrorKind::Os, strerror);
-        e.errno = Some(i64::from(errno));
-        e.filename = filename;
+        e.0.errno = Some(i64::from(errno));
+        e.0.filename_repr = filename.as_deref().map(py_repr_str);
+        e.0.filename = filename;
+        e
+    }
+
+    /// `OSError(errno, strerror, filename)` for a path: the filename shows as Python shows a
+    /// `str` path, or a `bytes` path when it is not valid UTF-8.
+    pub fn os_path(errno: i32, path: &std::path::Path) -> Error {
+        use std::os::unix::ffi::OsStrExt;
+        let mut e = Error::os(errno, Some(path.to_string_lossy().into_owned()));
+        if path.to_str().is_none() {
+            e.0.filename_repr = Some(crate::pyvalue::PyValue::Bytes(path.as_os_str().as_bytes().to_vec()).python_repr());
+        }
         e
     }
 
@@ -226,20 +245,21 @@ impl Error {
             0
         };
         let mut e = Error::base(kind, message);
-        e.errno = Some(errno);
-        e.library = lib_name.map(str::to_string);
-        e.reason = reason_name.map(str::to_string);
-        e.openssl_code = (code != 0).then_some(code);
+        e.0.errno = Some(errno);
+        e.0.library = lib_name.map(str::to_string);
+        e.0.reason = reason_name.map(str::to_string);
+        e.0.openssl_code = (code != 0).then_some(code);
         e
     }
 
     /// CPython's `_setSSLError(NULL, 0)`: an SSLError from the last error of an OpenSSL queue
     /// captured as an [`openssl::error::ErrorStack`].
+    #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
     pub(crate) fn from_stack(stack: &openssl::error::ErrorStack) -> Error {
         match stack.errors().last() {
             Some(last) => Error::from_openssl_code(
                 ErrorKind::Ssl,
-                u64::from(last.code()),
+                last.code() as u64,
                 last.reason(),
                 None,
             ),
@@ -249,16 +269,16 @@ impl Error {
 
     /// The Python exception class this error stands for.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The name of the Python class: `"SSLError"`, `"SSLCertVerificationError"`,
     /// `"ValueError"`, `"FileNotFoundError"`, ...
     pub fn python_type(&self) -> &'static str {
-        if let Some(c) = self.class_override {
+        if let Some(c) = self.0.class_override {
             return c;
         }
-        match self.kind {
+        match self.0.kind {
             ErrorKind::Ssl => "SSLError",
             ErrorKind::CertVerification => "SSLCertVerificationError",
             ErrorKind::ZeroReturn => "SSLZeroReturnError",
@@ -272,78 +292,78 @@ impl Error {
             ErrorKind::Attribute => "AttributeError",
             ErrorKind::Unicode => "UnicodeError",
             ErrorKind::Memory => "MemoryError",
-            ErrorKind::Os => os_error_class(self.errno),
+            ErrorKind::Os => os_error_class(self.0.errno),
         }
     }
 
     /// Exactly CPython's `str(exc)`, minus the `(_ssl.c:NNNN)` suffix.
     pub fn python_str(&self) -> String {
-        if self.kind.is_ssl_error() && self.single_arg {
-            return format!("({},)", py_repr_str(&self.message));
+        if self.0.kind.is_ssl_error() && self.0.single_arg {
+            return format!("({},)", py_repr_str(&self.0.message));
         }
-        if self.kind == ErrorKind::Os {
-            if let Some(errno) = self.errno {
-                return match &self.filename {
-                    Some(f) => format!("[Errno {errno}] {}: {}", self.message, py_repr_str(f)),
-                    None => format!("[Errno {errno}] {}", self.message),
+        if self.0.kind == ErrorKind::Os {
+            if let Some(errno) = self.0.errno {
+                return match &self.0.filename_repr {
+                    Some(f) => format!("[Errno {errno}] {}: {f}", self.0.message),
+                    None => format!("[Errno {errno}] {}", self.0.message),
                 };
             }
         }
-        self.message.clone()
+        self.0.message.clone()
     }
 
     /// The message without class decoration (`strerror` for OS and SSL errors).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// `exc.errno` (`args[0]`): OpenSSL's reason code for context-level SSL errors, the
     /// `SSL_ERROR_*` number for connection errors, the C errno for OS errors; `None` for
     /// single-argument SSLErrors and non-OS errors.
     pub fn errno(&self) -> Option<i64> {
-        self.errno
+        self.0.errno
     }
 
     /// `exc.library`: the library mnemonic (`"SSL"`, `"PEM"`, `"X509"`, ...) or `None`.
     pub fn library(&self) -> Option<&str> {
-        self.library.as_deref()
+        self.0.library.as_deref()
     }
 
     /// `exc.reason`: the reason mnemonic (`"NO_START_LINE"`, ...) or `None`.
     pub fn reason(&self) -> Option<&str> {
-        self.reason.as_deref()
+        self.0.reason.as_deref()
     }
 
     /// `exc.verify_code` of a certificate verification failure.
     pub fn verify_code(&self) -> Option<i64> {
-        self.verify_code
+        self.0.verify_code
     }
 
     /// `exc.verify_message` of a certificate verification failure.
     pub fn verify_message(&self) -> Option<&str> {
-        self.verify_message.as_deref()
+        self.0.verify_message.as_deref()
     }
 
     /// `exc.filename` of an OS error, when CPython sets one.
     pub fn filename(&self) -> Option<&str> {
-        self.filename.as_deref()
+        self.0.filename.as_deref()
     }
 
     /// The packed OpenSSL error code this error was built from, if any.
     pub fn openssl_code(&self) -> Option<u64> {
-        self.openssl_code
+        self.0.openssl_code
     }
 
     /// Set the `reason` attribute (e.g. of a `UnicodeEncodeError`).
     pub(crate) fn with_reason(mut self, reason: impl Into<String>) -> Error {
-        self.reason = Some(reason.into());
+        self.0.reason = Some(reason.into());
         self
     }
 
     /// Attach verification details (used by connections).
     pub fn with_verify(mut self, code: i64, message: Option<String>) -> Error {
-        self.verify_code = Some(code);
-        self.verify_message = message;
+        self.0.verify_code = Some(code);
+        self.0.verify_message = message;
         self
     }
 }

@@ -100,9 +100,10 @@ pub(crate) fn err_clear() {
 }
 
 /// `ERR_peek_last_error()`: the newest queued code, 0 if none.
+#[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
 pub(crate) fn err_peek_last() -> u64 {
     // SAFETY: no arguments; reads this thread's queue.
-    u64::from(unsafe { sys::ERR_peek_last_error() })
+    (unsafe { sys::ERR_peek_last_error() }) as u64
 }
 
 /// The reason string OpenSSL has for a packed code (`ERR_reason_error_string`).
@@ -126,6 +127,7 @@ fn cstr_opt(p: *const c_char) -> Option<String> {
 // SSL_CTX options, verify mode, params, versions
 
 /// `SSL_CTX_get_options`.
+#[allow(clippy::unnecessary_cast)] // c_ulong on OpenSSL 1.1, u64 on 3.x
 pub(crate) fn ctx_options(ctx: &SslContextRef) -> u64 {
     // SAFETY: ctx is a live SSL_CTX; the call only reads it.
     unsafe { sys::SSL_CTX_get_options(ctx.as_ptr()) as u64 }

@@ -2,9 +2,9 @@
 //! Python snippets that answer in JSON.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::io::Write;
 
 /// A live CPython interpreter used as the oracle for one pyssl profile.
 #[derive(Debug, Clone)]
@@ -60,17 +60,29 @@ pub fn find_python(version: &str) -> Option<PathBuf> {
 pub fn oracle(version: &str) -> Option<Oracle> {
     let Some(python) = find_python(version) else {
         if std::env::var("PYSSL_ALLOW_MISSING_PYTHON").as_deref() == Ok("1") {
-            eprintln!("!!!!! NOT RUN: no CPython {version} found; its comparison did not run !!!!!");
+            eprintln!(
+                "!!!!! NOT RUN: no CPython {version} found; its comparison did not run !!!!!"
+            );
             return None;
         }
-        panic!("no CPython {version} interpreter found (pyenv); set PYSSL_PYTHON_{}", version.replace('.', "_"));
+        panic!(
+            "no CPython {version} interpreter found (pyenv); set PYSSL_PYTHON_{}",
+            version.replace('.', "_")
+        );
     };
     let out = Command::new(&python)
-        .args(["-c", "import os, test; print(os.path.join(os.path.dirname(test.__file__), 'certdata'))"])
+        .args([
+            "-c",
+            "import os, test; print(os.path.join(os.path.dirname(test.__file__), 'certdata'))",
+        ])
         .output()
         .expect("run python");
     let certdata = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    Some(Oracle { version: version.to_string(), python, certdata })
+    Some(Oracle {
+        version: version.to_string(),
+        python,
+        certdata,
+    })
 }
 
 impl Oracle {
@@ -87,7 +99,12 @@ impl Oracle {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn python");
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().expect("python output");
         assert!(
             out.status.success(),
@@ -95,7 +112,10 @@ impl Oracle {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("bad JSON from python ({e}): {}", String::from_utf8_lossy(&out.stdout))
+            panic!(
+                "bad JSON from python ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
         })
     }
 
@@ -117,7 +137,9 @@ pub fn py_to_json(v: &pyssl::PyValue) -> serde_json::Value {
             Err(_) => J::String(format!("int:{i}")),
         },
         P::Str(s) => J::String(s.clone()),
-        P::Bytes(b) => serde_json::json!({"bytes": b.iter().map(|x| format!("{x:02x}")).collect::<String>()}),
+        P::Bytes(b) => {
+            serde_json::json!({"bytes": b.iter().map(|x| format!("{x:02x}")).collect::<String>()})
+        }
         P::Tuple(items) | P::List(items) => J::Array(items.iter().map(py_to_json).collect()),
         P::Dict(items) => {
             let mut m = serde_json::Map::new();

@@ -1,7 +1,7 @@
 //! The Rust side of the scenario language of `oracle/pyssl_oracle.py`: each step is run
 //! through pyssl's public API and answered in the same JSON shape as the Python side.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use pyssl::{
     CaData, CreateOptions, Error, Options, Password, Profile, Protocol, PyValue, Purpose,
@@ -115,8 +115,14 @@ fn borrow(d: &Option<OwnedCaData>) -> Option<CaData<'_>> {
     }
 }
 
-fn path_of(v: &Value) -> Option<&Path> {
-    v.as_str().map(Path::new)
+/// A path argument; `"hex:<bytes>"` stands for a path of raw bytes (e.g. not UTF-8).
+fn path_of(v: &Value) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let s = v.as_str()?;
+    Some(match s.strip_prefix("hex:") {
+        Some(h) => PathBuf::from(std::ffi::OsStr::from_bytes(&hex(h))),
+        None => PathBuf::from(s),
+    })
 }
 
 fn int(v: &Value) -> i128 {
@@ -202,7 +208,7 @@ fn set_attr(c: &SslContext, name: &str, v: &Value) -> Result<Value, Error> {
             c.set_post_handshake_auth(v.as_bool().unwrap());
             Ok(())
         }
-        "keylog_filename" => c.set_keylog_filename(path_of(v)),
+        "keylog_filename" => c.set_keylog_filename(path_of(v).as_deref()),
         other => panic!("unknown attribute {other}"),
     })
 }
@@ -216,8 +222,10 @@ fn purpose(v: &Value) -> Purpose {
 }
 
 fn load_cert_chain(c: &SslContext, args: &[Value]) -> pyssl::Result<()> {
-    let certfile = Path::new(args[0].as_str().unwrap());
+    let certfile = path_of(&args[0]).unwrap();
+    let certfile = certfile.as_path();
     let keyfile = path_of(&args[1]);
+    let keyfile = keyfile.as_deref();
     let spec = &args[2];
     if spec.is_null() {
         return c.load_cert_chain(certfile, keyfile, None);
@@ -269,9 +277,10 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         "default" => {
             let a = &args[0];
             let data = cadata_arg(a);
+            let (cafile, capath) = (path_of(&a["cafile"]), path_of(&a["capath"]));
             let opts = CreateOptions {
-                cafile: path_of(&a["cafile"]),
-                capath: path_of(&a["capath"]),
+                cafile: cafile.as_deref(),
+                capath: capath.as_deref(),
                 cadata: borrow(&data),
                 profile: state.profile,
             };
@@ -318,9 +327,10 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         "lvl" => {
             let a = &args[0];
             let data = cadata_arg(a);
+            let (cafile, capath) = (path_of(&a["cafile"]), path_of(&a["capath"]));
             unit(ctx(state).load_verify_locations(
-                path_of(&a["cafile"]),
-                path_of(&a["capath"]),
+                cafile.as_deref(),
+                capath.as_deref(),
                 borrow(&data),
             ))
         }
@@ -356,7 +366,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             unit(ctx(state).set_alpn_protocols(&list))
         }
         "ecdh" => unit(ctx(state).set_ecdh_curve(args[0].as_str().unwrap())),
-        "dh" => unit(ctx(state).load_dh_params(Path::new(args[0].as_str().unwrap()))),
+        "dh" => unit(ctx(state).load_dh_params(&path_of(&args[0]).unwrap())),
         "sni" => {
             let cb: Option<pyssl::SniCallback> = if args[0].as_bool().unwrap() {
                 Some(std::sync::Arc::new(|_| None))

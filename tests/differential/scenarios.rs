@@ -486,5 +486,19 @@ pub fn all() -> Vec<Scenario> {
         ));
     }
     out.push(sc("session_stats", json!([["new", SERVER], ["session_stats"]])));
+
+    // -- hostile paths: NUL bytes and bytes that are not UTF-8 ---------------------------------
+    let bad = "hex:2f6e6f6e6578697374656e742fff2e70656d"; // b"/nonexistent/\xff.pem"
+    out.push(sc("lvl(cafile=non-UTF-8)", json!([["new", CLIENT], ["lvl", {"cafile": bad}], ["stats"]])));
+    out.push(sc("lvl(capath=non-UTF-8)", json!([["new", CLIENT], ["lvl", {"capath": bad}], ["stats"]])));
+    out.push(sc("lcc(non-UTF-8)", json!([["new", SERVER], ["lcc", bad, null, null]])));
+    out.push(sc("lcc(key non-UTF-8)", json!([["new", SERVER], ["lcc", cert("ssl_cert.pem"), bad, null]])));
+    out.push(sc("lcc(key NUL)", json!([["new", SERVER], ["lcc", cert("ssl_cert.pem"), "k\u{0}", null]])));
+    out.push(sc("dh(non-UTF-8)", json!([["new", SERVER], ["dh", bad]])));
+    out.push(sc("dh(NUL)", json!([["new", SERVER], ["dh", "a\u{0}b"]])));
+    out.push(sc("keylog(non-UTF-8)", json!([["new", CLIENT], ["set", "keylog_filename", bad], ["get", "keylog_filename"]])));
+    out.push(sc("keylog(NUL)", json!([["new", CLIENT], ["set", "keylog_filename", "a\u{0}b"], ["get", "keylog_filename"]])));
+    out.push(sc("create_default_context(cafile=non-UTF-8)", json!([["default", {"cafile": bad}], ["show"]])));
+    out.push(sc("create_default_context(capath=NUL)", json!([["default", {"capath": "a\u{0}"}], ["show"]])));
     out
 }
