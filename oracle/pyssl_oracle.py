@@ -135,7 +135,7 @@ def run_step(state, step):
     op, args = step[0], step[1:]
     ctx = state.get("ctx")
     if ctx is None and op not in ("new", "default", "module", "der_to_pem", "pem_to_der",
-                                  "cert_time"):
+                                  "cert_time", "file_lines"):
         return "no context"
     if op == "new":
         state["ctx"] = ssl.SSLContext(args[0])
@@ -203,6 +203,9 @@ def run_step(state, step):
         return show(ctx)
     if op == "module":
         return module_facts()
+    if op == "file_lines":
+        with open(args[0]) as f:
+            return f.read().splitlines()
     if op == "der_to_pem":
         return ssl.DER_cert_to_PEM_cert(bytes.fromhex(args[0]))
     if op == "pem_to_der":

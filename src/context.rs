@@ -1107,9 +1107,8 @@ impl SslContext {
         core.keylog_filename = None;
         let Some(path) = path else { return Ok(()) };
         path_cstring(path)?;
-        let file = callbacks::open_keylog(path).map_err(|e| {
-            Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path)
-        })?;
+        let file = callbacks::open_keylog(path)
+            .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
         if let Ok(mut slot) = self.slots.keylog.lock() {
             *slot = Some(Arc::new(std::sync::Mutex::new(file)));
         }

@@ -787,7 +787,10 @@ fn compare(version: &str) {
             if std::env::var_os("PYSSL_CERT_TEST_VERBOSE").is_some() {
                 eprintln!("[{version}] {section} {label}: {py}");
             }
-            if py.to_string() != rs.to_string() {
+            // Serialized text, not Value equality: a JSON map compares without regard to key
+            // order, and the dict's key order is part of what must match.
+            let (py_text, rs_text) = (py.to_string(), rs.to_string());
+            if py_text != rs_text {
                 mismatches.push(format!(
                     "[{version}] {section} {label}:\n  python: {py}\n  pyssl:  {rs}"
                 ));

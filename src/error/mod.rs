@@ -210,7 +210,9 @@ impl Error {
         use std::os::unix::ffi::OsStrExt;
         let mut e = Error::os(errno, Some(path.to_string_lossy().into_owned()));
         if path.to_str().is_none() {
-            e.0.filename_repr = Some(crate::pyvalue::PyValue::Bytes(path.as_os_str().as_bytes().to_vec()).python_repr());
+            e.0.filename_repr = Some(
+                crate::pyvalue::PyValue::Bytes(path.as_os_str().as_bytes().to_vec()).python_repr(),
+            );
         }
         e
     }
@@ -257,12 +259,9 @@ impl Error {
     #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
     pub(crate) fn from_stack(stack: &openssl::error::ErrorStack) -> Error {
         match stack.errors().last() {
-            Some(last) => Error::from_openssl_code(
-                ErrorKind::Ssl,
-                last.code() as u64,
-                last.reason(),
-                None,
-            ),
+            Some(last) => {
+                Error::from_openssl_code(ErrorKind::Ssl, last.code() as u64, last.reason(), None)
+            }
             None => Error::from_openssl_code(ErrorKind::Ssl, 0, None, None),
         }
     }

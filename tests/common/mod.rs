@@ -3,7 +3,16 @@
 #![allow(dead_code)]
 
 use std::io::Write;
+pub mod dsl;
+
 use std::path::{Path, PathBuf};
+
+use pyssl::Profile;
+use serde_json::{Value, json};
+
+/// The CPython side of the scenario language.
+pub const ORACLE: &str = include_str!("../../oracle/pyssl_oracle.py");
+
 use std::process::{Command, Stdio};
 
 /// A live CPython interpreter used as the oracle for one pyssl profile.
@@ -88,12 +97,28 @@ pub fn oracle(version: &str) -> Option<Oracle> {
 impl Oracle {
     /// Run `script` with `args`, feed `stdin`, parse stdout as JSON.
     pub fn run_json(&self, script: &str, args: &[&str], stdin: &str) -> serde_json::Value {
-        let mut child = Command::new(&self.python)
+        self.run_json_env(script, args, stdin, &[])
+    }
+
+    /// As [`Oracle::run_json`], with extra environment variables (`SSLKEYLOGFILE` is
+    /// removed unless given here).
+    pub fn run_json_env(
+        &self,
+        script: &str,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> serde_json::Value {
+        let mut cmd = Command::new(&self.python);
+        cmd.env_remove("SSLKEYLOGFILE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
             .arg("-c")
             .arg(script)
             .args(args)
             .env("PYTHONDONTWRITEBYTECODE", "1")
-            .env_remove("SSLKEYLOGFILE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -167,3 +192,109 @@ def to_json(v):
         return {str(k): to_json(x) for k, x in v.items()}
     return "repr:" + repr(v)
 "#;
+
+/// The Rust twin of the oracle's `module` step.
+pub fn module_facts(profile: Profile) -> Value {
+    let p = pyssl::get_default_verify_paths();
+    let mut has = serde_json::Map::new();
+    let mut flags = pyssl::has_flags(profile.version);
+    flags.sort();
+    for (n, v) in flags {
+        has.insert(n.to_string(), json!(v));
+    }
+    let mut consts: Vec<(&str, i128)> = pyssl::python_constants(profile.version);
+    consts.sort();
+    let mut c = serde_json::Map::new();
+    for (n, v) in consts {
+        c.insert(n.to_string(), json!(v as i64));
+    }
+    let purpose = |x: pyssl::Purpose| json!([x.nid, x.shortname, x.longname, x.oid]);
+    json!({
+        "OPENSSL_VERSION": *pyssl::OPENSSL_VERSION,
+        "OPENSSL_VERSION_INFO": [pyssl::OPENSSL_VERSION_INFO.0, pyssl::OPENSSL_VERSION_INFO.1,
+            pyssl::OPENSSL_VERSION_INFO.2, pyssl::OPENSSL_VERSION_INFO.3, pyssl::OPENSSL_VERSION_INFO.4],
+        "OPENSSL_VERSION_NUMBER": *pyssl::OPENSSL_VERSION_NUMBER,
+        "default_verify_paths": [p.cafile, p.capath, p.openssl_cafile_env, p.openssl_cafile,
+            p.openssl_capath_env, p.openssl_capath],
+        "has": has,
+        "constants": c,
+        "purposes": [purpose(pyssl::Purpose::SERVER_AUTH), purpose(pyssl::Purpose::CLIENT_AUTH)],
+        "CHANNEL_BINDING_TYPES": pyssl::CHANNEL_BINDING_TYPES,
+    })
+}
+
+/// Replace `$CERTDATA` and `$TMP` in every string of a scenario.
+pub fn substitute(v: &Value, certdata: &Path, tmp: &Path) -> Value {
+    match v {
+        Value::String(s) => Value::String(
+            s.replace("$CERTDATA", &certdata.to_string_lossy())
+                .replace("$TMP", &tmp.to_string_lossy()),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, certdata, tmp)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, certdata, tmp)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Put `$TMP` back where a side's temporary directory shows up in an answer.
+pub fn unsubstitute(v: &str, tmp: &Path) -> String {
+    v.replace(&*tmp.to_string_lossy(), "$TMP")
+}
+
+/// A fresh self-signed CA certificate and its key (RSA 2048, SHA-256, 1 day), for tests that
+/// must not depend on fixture files.
+pub fn make_ca(
+    cn: &str,
+) -> (
+    openssl::x509::X509,
+    openssl::pkey::PKey<openssl::pkey::Private>,
+) {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::{BasicConstraints, KeyUsage};
+    use openssl::x509::{X509Builder, X509NameBuilder};
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", cn).unwrap();
+    let name = name.build();
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    let serial = BigNum::from_u32(rand_serial())
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
+    b.set_serial_number(&serial).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
+        .unwrap();
+    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+        .unwrap();
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .key_cert_sign()
+            .crl_sign()
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    (b.build(), key)
+}
+
+fn rand_serial() -> u32 {
+    let mut buf = [0u8; 4];
+    openssl::rand::rand_bytes(&mut buf).unwrap();
+    u32::from_le_bytes(buf) >> 1
+}

@@ -5,67 +5,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-mod dsl;
 mod scenarios;
 
-use std::path::Path;
-
+use common::{ORACLE, dsl, substitute, unsubstitute};
 use pyssl::Profile;
-use serde_json::{Value, json};
-
-const ORACLE: &str = include_str!("../../oracle/pyssl_oracle.py");
-
-/// The Rust twin of the oracle's `module` step.
-pub fn module_facts(profile: Profile) -> Value {
-    let p = pyssl::get_default_verify_paths();
-    let mut has = serde_json::Map::new();
-    let mut flags = pyssl::has_flags(profile.version);
-    flags.sort();
-    for (n, v) in flags {
-        has.insert(n.to_string(), json!(v));
-    }
-    let mut consts: Vec<(&str, i128)> = pyssl::python_constants(profile.version);
-    consts.sort();
-    let mut c = serde_json::Map::new();
-    for (n, v) in consts {
-        c.insert(n.to_string(), json!(v as i64));
-    }
-    let purpose = |x: pyssl::Purpose| json!([x.nid, x.shortname, x.longname, x.oid]);
-    json!({
-        "OPENSSL_VERSION": *pyssl::OPENSSL_VERSION,
-        "OPENSSL_VERSION_INFO": [pyssl::OPENSSL_VERSION_INFO.0, pyssl::OPENSSL_VERSION_INFO.1,
-            pyssl::OPENSSL_VERSION_INFO.2, pyssl::OPENSSL_VERSION_INFO.3, pyssl::OPENSSL_VERSION_INFO.4],
-        "OPENSSL_VERSION_NUMBER": *pyssl::OPENSSL_VERSION_NUMBER,
-        "default_verify_paths": [p.cafile, p.capath, p.openssl_cafile_env, p.openssl_cafile,
-            p.openssl_capath_env, p.openssl_capath],
-        "has": has,
-        "constants": c,
-        "purposes": [purpose(pyssl::Purpose::SERVER_AUTH), purpose(pyssl::Purpose::CLIENT_AUTH)],
-        "CHANNEL_BINDING_TYPES": pyssl::CHANNEL_BINDING_TYPES,
-    })
-}
-
-/// Replace `$CERTDATA` and `$TMP` in every string of a scenario.
-fn substitute(v: &Value, certdata: &Path, tmp: &Path) -> Value {
-    match v {
-        Value::String(s) => Value::String(
-            s.replace("$CERTDATA", &certdata.to_string_lossy())
-                .replace("$TMP", &tmp.to_string_lossy()),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, certdata, tmp)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), substitute(x, certdata, tmp)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// Put `$TMP` back where a side's temporary directory shows up in an answer.
-fn unsubstitute(v: &str, tmp: &Path) -> String {
-    v.replace(&*tmp.to_string_lossy(), "$TMP")
-}
+use serde_json::Value;
 
 fn run_profile(profile: Profile) -> usize {
     let Some(oracle) = common::oracle(&profile.label()) else {

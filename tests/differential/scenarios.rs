@@ -107,14 +107,35 @@ pub fn all() -> Vec<Scenario> {
         ("cafile", json!({"cafile": cert("pycacert.pem")})),
         ("cafile leaf", json!({"cafile": cert("keycert.pem")})),
         ("capath", json!({"capath": cert("capath")})),
-        ("cafile+capath", json!({"cafile": cert("pycacert.pem"), "capath": cert("capath")})),
-        ("cadata pem", json!({"cadata_pem": {"file": cert("pycacert.pem")}})),
-        ("cadata der", json!({"cadata_der": {"pem_files": [cert("pycacert.pem")]}})),
-        ("cadata der x2", json!({"cadata_der": {"pem_files": [cert("pycacert.pem"), cert("capath/5ed36f99.0")]}})),
+        (
+            "cafile+capath",
+            json!({"cafile": cert("pycacert.pem"), "capath": cert("capath")}),
+        ),
+        (
+            "cadata pem",
+            json!({"cadata_pem": {"file": cert("pycacert.pem")}}),
+        ),
+        (
+            "cadata der",
+            json!({"cadata_der": {"pem_files": [cert("pycacert.pem")]}}),
+        ),
+        (
+            "cadata der x2",
+            json!({"cadata_der": {"pem_files": [cert("pycacert.pem"), cert("capath/5ed36f99.0")]}}),
+        ),
         ("bad cadata pem", json!({"cadata_pem": {"text": "junk"}})),
-        ("bad cadata der", json!({"cadata_der": {"hex": "6761726261676521"}})),
-        ("empty cadata pem (falsy)", json!({"cadata_pem": {"text": ""}})),
-        ("missing cafile", json!({"cafile": cert("XXXnonexisting.pem")})),
+        (
+            "bad cadata der",
+            json!({"cadata_der": {"hex": "6761726261676521"}}),
+        ),
+        (
+            "empty cadata pem (falsy)",
+            json!({"cadata_pem": {"text": ""}}),
+        ),
+        (
+            "missing cafile",
+            json!({"cafile": cert("XXXnonexisting.pem")}),
+        ),
         ("empty cafile", json!({"cafile": cert("nullcert.pem")})),
         ("bad cafile", json!({"cafile": cert("badcert.pem")})),
     ];
@@ -175,14 +196,22 @@ pub fn all() -> Vec<Scenario> {
     ] {
         out.push(sc(
             format!("options |= {name}"),
-            json!([["new", SERVER], ["options_or", name], ["options_clear", name]]),
+            json!([
+                ["new", SERVER],
+                ["options_or", name],
+                ["options_clear", name]
+            ]),
         ));
     }
     for name in ["OP_LEGACY_SERVER_CONNECT", "OP_ENABLE_KTLS"] {
         out.push(sc_from(
             (3, 12),
             format!("options |= {name}"),
-            json!([["new", CLIENT], ["options_or", name], ["options_clear", name]]),
+            json!([
+                ["new", CLIENT],
+                ["options_or", name],
+                ["options_clear", name]
+            ]),
         ));
     }
 
@@ -191,31 +220,65 @@ pub fn all() -> Vec<Scenario> {
         for mode in [0, 1, 2, 3, -1, 100] {
             out.push(sc(
                 format!("ctx({proto}).verify_mode = {mode}"),
-                json!([["new", proto], ["set", "verify_mode", mode], ["get", "verify_mode"], ["get", "check_hostname"]]),
+                json!([
+                    ["new", proto],
+                    ["set", "verify_mode", mode],
+                    ["get", "verify_mode"],
+                    ["get", "check_hostname"]
+                ]),
             ));
         }
         out.push(sc(
             format!("ctx({proto}) check_hostname on"),
-            json!([["new", proto], ["set", "check_hostname", true], ["get", "verify_mode"], ["get", "check_hostname"]]),
+            json!([
+                ["new", proto],
+                ["set", "check_hostname", true],
+                ["get", "verify_mode"],
+                ["get", "check_hostname"]
+            ]),
         ));
         out.push(sc(
             format!("ctx({proto}) CERT_OPTIONAL then check_hostname"),
-            json!([["new", proto], ["set", "check_hostname", false], ["set", "verify_mode", 1],
-                   ["set", "check_hostname", true], ["get", "verify_mode"], ["set", "verify_mode", 0],
-                   ["set", "check_hostname", false], ["set", "verify_mode", 0], ["get", "verify_mode"]]),
+            json!([
+                ["new", proto],
+                ["set", "check_hostname", false],
+                ["set", "verify_mode", 1],
+                ["set", "check_hostname", true],
+                ["get", "verify_mode"],
+                ["set", "verify_mode", 0],
+                ["set", "check_hostname", false],
+                ["set", "verify_mode", 0],
+                ["get", "verify_mode"]
+            ]),
         ));
     }
     out.push(sc(
         "client: check_hostname off then CERT_NONE",
-        json!([["new", CLIENT], ["set", "check_hostname", false], ["set", "verify_mode", 0], ["get", "verify_mode"],
-               ["set", "check_hostname", true], ["get", "verify_mode"]]),
+        json!([
+            ["new", CLIENT],
+            ["set", "check_hostname", false],
+            ["set", "verify_mode", 0],
+            ["get", "verify_mode"],
+            ["set", "check_hostname", true],
+            ["get", "verify_mode"]
+        ]),
     ));
 
     // -- verify_flags -------------------------------------------------------------------------
-    for v in [json!(0), json!(0x12345678), json!(-1), json!(0x80000), json!(0x4)] {
+    for v in [
+        json!(0),
+        json!(0x12345678),
+        json!(-1),
+        json!(0x80000),
+        json!(0x4),
+    ] {
         out.push(sc(
             format!("verify_flags = {v}"),
-            json!([["new", CLIENT], ["set", "verify_flags", v], ["get", "verify_flags"]]),
+            json!([
+                ["new", CLIENT],
+                ["set", "verify_flags", v],
+                ["get", "verify_flags"]
+            ]),
         ));
     }
     for name in [
@@ -228,7 +291,11 @@ pub fn all() -> Vec<Scenario> {
     ] {
         out.push(sc(
             format!("verify_flags |= / &= ~{name}"),
-            json!([["default", {}], ["verify_flags_or", name], ["verify_flags_clear", name]]),
+            json!([
+                ["default", {}],
+                ["verify_flags_or", name],
+                ["verify_flags_clear", name]
+            ]),
         ));
     }
 
@@ -250,7 +317,12 @@ pub fn all() -> Vec<Scenario> {
         ] {
             out.push(sc(
                 format!("{attr} = {v}"),
-                json!([["new", CLIENT], ["set", attr, v], ["get", "minimum_version"], ["get", "maximum_version"]]),
+                json!([
+                    ["new", CLIENT],
+                    ["set", attr, v],
+                    ["get", "minimum_version"],
+                    ["get", "maximum_version"]
+                ]),
             ));
         }
         out.push(sc(
@@ -264,36 +336,69 @@ pub fn all() -> Vec<Scenario> {
         for n in [0, 5, -1] {
             out.push(sc(
                 format!("ctx({proto}).num_tickets = {n}"),
-                json!([["new", proto], ["set", "num_tickets", n], ["get", "num_tickets"]]),
+                json!([
+                    ["new", proto],
+                    ["set", "num_tickets", n],
+                    ["get", "num_tickets"]
+                ]),
             ));
         }
     }
     out.push(sc(
         "hostname_checks_common_name toggles",
-        json!([["new", CLIENT], ["set", "hostname_checks_common_name", false], ["get", "_host_flags"],
-               ["get", "hostname_checks_common_name"], ["set", "hostname_checks_common_name", true],
-               ["get", "_host_flags"], ["set", "_host_flags", 0x2a], ["get", "hostname_checks_common_name"]]),
+        json!([
+            ["new", CLIENT],
+            ["set", "hostname_checks_common_name", false],
+            ["get", "_host_flags"],
+            ["get", "hostname_checks_common_name"],
+            ["set", "hostname_checks_common_name", true],
+            ["get", "_host_flags"],
+            ["set", "_host_flags", 0x2a],
+            ["get", "hostname_checks_common_name"]
+        ]),
     ));
     out.push(sc(
         "post_handshake_auth toggles",
-        json!([["new", SERVER], ["set", "post_handshake_auth", true], ["get", "post_handshake_auth"],
-               ["get", "verify_mode"], ["set", "post_handshake_auth", false], ["get", "post_handshake_auth"]]),
+        json!([
+            ["new", SERVER],
+            ["set", "post_handshake_auth", true],
+            ["get", "post_handshake_auth"],
+            ["get", "verify_mode"],
+            ["set", "post_handshake_auth", false],
+            ["get", "post_handshake_auth"]
+        ]),
     ));
 
     // -- keylog ------------------------------------------------------------------------------
     out.push(sc(
         "keylog_filename set, reset, bad path",
-        json!([["new", CLIENT], ["set", "keylog_filename", "$TMP/keylog.txt"], ["get", "keylog_filename"],
-               ["set", "keylog_filename", null], ["get", "keylog_filename"],
-               ["set", "keylog_filename", "/nonexistent/dir/x"], ["get", "keylog_filename"],
-               ["set", "keylog_filename", "$TMP"], ["get", "keylog_filename"]]),
+        json!([
+            ["new", CLIENT],
+            ["set", "keylog_filename", "$TMP/keylog.txt"],
+            ["get", "keylog_filename"],
+            ["file_lines", "$TMP/keylog.txt"],
+            ["set", "keylog_filename", "$TMP/keylog.txt"],
+            ["file_lines", "$TMP/keylog.txt"],
+            ["set", "keylog_filename", null],
+            ["get", "keylog_filename"],
+            ["set", "keylog_filename", "/nonexistent/dir/x"],
+            ["get", "keylog_filename"],
+            ["set", "keylog_filename", "$TMP"],
+            ["get", "keylog_filename"]
+        ]),
     ));
 
     // -- SNI ----------------------------------------------------------------------------------
     for proto in [CLIENT, SERVER, TLS] {
         out.push(sc(
             format!("ctx({proto}) sni callback"),
-            json!([["new", proto], ["sni", true], ["get", "sni_callback"], ["sni", false], ["get", "sni_callback"]]),
+            json!([
+                ["new", proto],
+                ["sni", true],
+                ["get", "sni_callback"],
+                ["sni", false],
+                ["get", "sni_callback"]
+            ]),
         ));
     }
 
@@ -314,13 +419,25 @@ pub fn all() -> Vec<Scenario> {
     ] {
         out.push(sc(
             format!("set_ciphers({s:?})"),
-            json!([["new", CLIENT], ["set_ciphers", s], ["cipher_names"], ["get", "security_level"]]),
+            json!([
+                ["new", CLIENT],
+                ["set_ciphers", s],
+                ["cipher_names"],
+                ["get", "security_level"]
+            ]),
         ));
     }
-    out.push(sc("get_ciphers() client", json!([["new", CLIENT], ["get_ciphers"]])));
+    out.push(sc(
+        "get_ciphers() client",
+        json!([["new", CLIENT], ["get_ciphers"]]),
+    ));
     out.push(sc(
         "get_ciphers() after ALL",
-        json!([["new", SERVER], ["set_ciphers", "ALL:@SECLEVEL=0"], ["get_ciphers"]]),
+        json!([
+            ["new", SERVER],
+            ["set_ciphers", "ALL:@SECLEVEL=0"],
+            ["get_ciphers"]
+        ]),
     ));
 
     // -- load_verify_locations ------------------------------------------------------------------
@@ -330,7 +447,14 @@ pub fn all() -> Vec<Scenario> {
             json!([["new", CLIENT], ["lvl", {"cafile": cert(f)}], ["stats"], ["ca_certs"]]),
         ));
     }
-    for f in ["pycacert.pem", "keycert3.pem", "allsans.pem", "nullcert.pem", "badcert.pem", "ssl_key.pem"] {
+    for f in [
+        "pycacert.pem",
+        "keycert3.pem",
+        "allsans.pem",
+        "nullcert.pem",
+        "badcert.pem",
+        "ssl_key.pem",
+    ] {
         out.push(sc(
             format!("lvl(cadata=pem {f})"),
             json!([["new", CLIENT], ["lvl", {"cadata_pem": {"file": cert(f)}}], ["stats"], ["ca_certs"]]),
@@ -356,13 +480,25 @@ pub fn all() -> Vec<Scenario> {
         ));
     }
     let der_cases: Vec<(&str, Value)> = vec![
-        ("trailing 30", json!({"pem_files": [cert("pycacert.pem")], "hex": "30"})),
-        ("trailing garbage", json!({"pem_files": [cert("pycacert.pem")], "hex": "6761726261676521"})),
+        (
+            "trailing 30",
+            json!({"pem_files": [cert("pycacert.pem")], "hex": "30"}),
+        ),
+        (
+            "trailing garbage",
+            json!({"pem_files": [cert("pycacert.pem")], "hex": "6761726261676521"}),
+        ),
         ("garbage only", json!({"hex": "6761726261676521"})),
         ("truncated", json!({"hex": "3082"})),
-        ("duplicate", json!({"pem_files": [cert("pycacert.pem"), cert("pycacert.pem")]})),
+        (
+            "duplicate",
+            json!({"pem_files": [cert("pycacert.pem"), cert("pycacert.pem")]}),
+        ),
         ("empty", json!({"hex": ""})),
-        ("two CAs", json!({"pem_files": [cert("capath/5ed36f99.0"), cert("capath/4e1295a3.0")]})),
+        (
+            "two CAs",
+            json!({"pem_files": [cert("capath/5ed36f99.0"), cert("capath/4e1295a3.0")]}),
+        ),
     ];
     for (label, spec) in der_cases {
         out.push(sc(
@@ -385,7 +521,10 @@ pub fn all() -> Vec<Scenario> {
             json!([["new", CLIENT], ["lvl", {"cadata_pem": {"text": text}}], ["stats"]]),
         ));
     }
-    out.push(sc("lvl() all omitted", json!([["new", CLIENT], ["lvl", {}]])));
+    out.push(sc(
+        "lvl() all omitted",
+        json!([["new", CLIENT], ["lvl", {}]]),
+    ));
     out.push(sc(
         "lvl(capath=dir)",
         json!([["new", CLIENT], ["lvl", {"capath": cert("capath")}], ["stats"], ["ca_certs"]]),
@@ -418,37 +557,161 @@ pub fn all() -> Vec<Scenario> {
 
     // -- load_cert_chain -------------------------------------------------------------------------
     let chains: Vec<(&str, Value, Value, Value)> = vec![
-        ("keycert", json!(cert("keycert.pem")), Value::Null, Value::Null),
-        ("cert+key", json!(cert("ssl_cert.pem")), json!(cert("ssl_key.pem")), Value::Null),
-        ("ecc", json!(cert("keycertecc.pem")), Value::Null, Value::Null),
-        ("passwd text", json!(cert("keycert.passwd.pem")), Value::Null, json!({"text": "somepass"})),
-        ("passwd bytes", json!(cert("keycert.passwd.pem")), Value::Null, json!({"bytes_hex": "736f6d6570617373"})),
-        ("passwd callback", json!(cert("keycert.passwd.pem")), Value::Null, json!({"callback_text": "somepass"})),
-        ("wrong passwd", json!(cert("keycert.passwd.pem")), Value::Null, json!({"text": "badpass"})),
-        ("wrong passwd callback", json!(cert("keycert.passwd.pem")), Value::Null, json!({"callback_text": "badpass"})),
-        ("raising callback", json!(cert("keycert.passwd.pem")), Value::Null, json!({"callback_value_error": "boom"})),
-        ("passwd 1024", json!(cert("keycert.passwd.pem")), Value::Null, json!({"repeat": ["a", 1024]})),
-        ("passwd 1025", json!(cert("keycert.passwd.pem")), Value::Null, json!({"repeat": ["a", 1025]})),
-        ("passwd 1025 unused", json!(cert("keycert.pem")), Value::Null, json!({"repeat": ["a", 1025]})),
-        ("no passwd for encrypted key", json!(cert("keycert.passwd.pem")), Value::Null, Value::Null),
-        ("key passwd file", json!(cert("ssl_cert.pem")), json!(cert("ssl_key.passwd.pem")), json!({"text": "somepass"})),
-        ("empty", json!(cert("nullcert.pem")), Value::Null, Value::Null),
-        ("badcert", json!(cert("badcert.pem")), Value::Null, Value::Null),
-        ("badkey", json!(cert("badkey.pem")), Value::Null, Value::Null),
-        ("cert only", json!(cert("ssl_cert.pem")), Value::Null, Value::Null),
-        ("key only", json!(cert("ssl_key.pem")), Value::Null, Value::Null),
-        ("mismatch", json!(cert("ssl_cert.pem")), json!(cert("keycert2.pem")), Value::Null),
-        ("missing cert", json!(cert("XXXnonexisting.pem")), Value::Null, Value::Null),
-        ("missing key", json!(cert("ssl_cert.pem")), json!(cert("XXXnonexisting.pem")), Value::Null),
-        ("dh params as cert", json!(cert("ffdh3072.pem")), Value::Null, Value::Null),
+        (
+            "keycert",
+            json!(cert("keycert.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "cert+key",
+            json!(cert("ssl_cert.pem")),
+            json!(cert("ssl_key.pem")),
+            Value::Null,
+        ),
+        (
+            "ecc",
+            json!(cert("keycertecc.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "passwd text",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"text": "somepass"}),
+        ),
+        (
+            "passwd bytes",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"bytes_hex": "736f6d6570617373"}),
+        ),
+        (
+            "passwd callback",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"callback_text": "somepass"}),
+        ),
+        (
+            "wrong passwd",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"text": "badpass"}),
+        ),
+        (
+            "wrong passwd callback",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"callback_text": "badpass"}),
+        ),
+        (
+            "raising callback",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"callback_value_error": "boom"}),
+        ),
+        (
+            "passwd 1024",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"repeat": ["a", 1024]}),
+        ),
+        (
+            "passwd 1025",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            json!({"repeat": ["a", 1025]}),
+        ),
+        (
+            "passwd 1025 unused",
+            json!(cert("keycert.pem")),
+            Value::Null,
+            json!({"repeat": ["a", 1025]}),
+        ),
+        (
+            "no passwd for encrypted key",
+            json!(cert("keycert.passwd.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "key passwd file",
+            json!(cert("ssl_cert.pem")),
+            json!(cert("ssl_key.passwd.pem")),
+            json!({"text": "somepass"}),
+        ),
+        (
+            "empty",
+            json!(cert("nullcert.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "badcert",
+            json!(cert("badcert.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "badkey",
+            json!(cert("badkey.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "cert only",
+            json!(cert("ssl_cert.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "key only",
+            json!(cert("ssl_key.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "mismatch",
+            json!(cert("ssl_cert.pem")),
+            json!(cert("keycert2.pem")),
+            Value::Null,
+        ),
+        (
+            "missing cert",
+            json!(cert("XXXnonexisting.pem")),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "missing key",
+            json!(cert("ssl_cert.pem")),
+            json!(cert("XXXnonexisting.pem")),
+            Value::Null,
+        ),
+        (
+            "dh params as cert",
+            json!(cert("ffdh3072.pem")),
+            Value::Null,
+            Value::Null,
+        ),
         ("directory", json!(cert("capath")), Value::Null, Value::Null),
         ("NUL in path", json!("a\u{0}b"), Value::Null, Value::Null),
-        ("signed chain", json!(cert("keycert3.pem")), Value::Null, Value::Null),
+        (
+            "signed chain",
+            json!(cert("keycert3.pem")),
+            Value::Null,
+            Value::Null,
+        ),
     ];
     for (label, certfile, keyfile, password) in chains {
         out.push(sc(
             format!("load_cert_chain({label})"),
-            json!([["new", SERVER], ["lcc", certfile, keyfile, password], ["stats"]]),
+            json!([
+                ["new", SERVER],
+                ["lcc", certfile, keyfile, password],
+                ["stats"]
+            ]),
         ));
     }
 
@@ -464,10 +727,23 @@ pub fn all() -> Vec<Scenario> {
     ] {
         out.push(sc(
             format!("set_alpn_protocols({list})"),
-            json!([["new", CLIENT], ["alpn", list], ["new", SERVER], ["alpn", list]]),
+            json!([
+                ["new", CLIENT],
+                ["alpn", list],
+                ["new", SERVER],
+                ["alpn", list]
+            ]),
         ));
     }
-    for curve in ["prime256v1", "X25519", "secp384r1", "foo", "RSA", "a\u{0}b", ""] {
+    for curve in [
+        "prime256v1",
+        "X25519",
+        "secp384r1",
+        "foo",
+        "RSA",
+        "a\u{0}b",
+        "",
+    ] {
         out.push(sc(
             format!("set_ecdh_curve({curve:?})"),
             json!([["new", SERVER], ["ecdh", curve]]),
@@ -485,20 +761,61 @@ pub fn all() -> Vec<Scenario> {
             json!([["new", SERVER], ["dh", f]]),
         ));
     }
-    out.push(sc("session_stats", json!([["new", SERVER], ["session_stats"]])));
+    out.push(sc(
+        "session_stats",
+        json!([["new", SERVER], ["session_stats"]]),
+    ));
 
     // -- hostile paths: NUL bytes and bytes that are not UTF-8 ---------------------------------
     let bad = "hex:2f6e6f6e6578697374656e742fff2e70656d"; // b"/nonexistent/\xff.pem"
-    out.push(sc("lvl(cafile=non-UTF-8)", json!([["new", CLIENT], ["lvl", {"cafile": bad}], ["stats"]])));
-    out.push(sc("lvl(capath=non-UTF-8)", json!([["new", CLIENT], ["lvl", {"capath": bad}], ["stats"]])));
-    out.push(sc("lcc(non-UTF-8)", json!([["new", SERVER], ["lcc", bad, null, null]])));
-    out.push(sc("lcc(key non-UTF-8)", json!([["new", SERVER], ["lcc", cert("ssl_cert.pem"), bad, null]])));
-    out.push(sc("lcc(key NUL)", json!([["new", SERVER], ["lcc", cert("ssl_cert.pem"), "k\u{0}", null]])));
+    out.push(sc(
+        "lvl(cafile=non-UTF-8)",
+        json!([["new", CLIENT], ["lvl", {"cafile": bad}], ["stats"]]),
+    ));
+    out.push(sc(
+        "lvl(capath=non-UTF-8)",
+        json!([["new", CLIENT], ["lvl", {"capath": bad}], ["stats"]]),
+    ));
+    out.push(sc(
+        "lcc(non-UTF-8)",
+        json!([["new", SERVER], ["lcc", bad, null, null]]),
+    ));
+    out.push(sc(
+        "lcc(key non-UTF-8)",
+        json!([["new", SERVER], ["lcc", cert("ssl_cert.pem"), bad, null]]),
+    ));
+    out.push(sc(
+        "lcc(key NUL)",
+        json!([
+            ["new", SERVER],
+            ["lcc", cert("ssl_cert.pem"), "k\u{0}", null]
+        ]),
+    ));
     out.push(sc("dh(non-UTF-8)", json!([["new", SERVER], ["dh", bad]])));
     out.push(sc("dh(NUL)", json!([["new", SERVER], ["dh", "a\u{0}b"]])));
-    out.push(sc("keylog(non-UTF-8)", json!([["new", CLIENT], ["set", "keylog_filename", bad], ["get", "keylog_filename"]])));
-    out.push(sc("keylog(NUL)", json!([["new", CLIENT], ["set", "keylog_filename", "a\u{0}b"], ["get", "keylog_filename"]])));
-    out.push(sc("create_default_context(cafile=non-UTF-8)", json!([["default", {"cafile": bad}], ["show"]])));
-    out.push(sc("create_default_context(capath=NUL)", json!([["default", {"capath": "a\u{0}"}], ["show"]])));
+    out.push(sc(
+        "keylog(non-UTF-8)",
+        json!([
+            ["new", CLIENT],
+            ["set", "keylog_filename", bad],
+            ["get", "keylog_filename"]
+        ]),
+    ));
+    out.push(sc(
+        "keylog(NUL)",
+        json!([
+            ["new", CLIENT],
+            ["set", "keylog_filename", "a\u{0}b"],
+            ["get", "keylog_filename"]
+        ]),
+    ));
+    out.push(sc(
+        "create_default_context(cafile=non-UTF-8)",
+        json!([["default", {"cafile": bad}], ["show"]]),
+    ));
+    out.push(sc(
+        "create_default_context(capath=NUL)",
+        json!([["default", {"capath": "a\u{0}"}], ["show"]]),
+    ));
     out
 }

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use pyssl::{
-    CaData, CreateOptions, Error, Options, Password, Profile, Protocol, PyValue, Purpose,
+    CaData, CreateOptions, Error, Options, Password, Profile, Protocol, Purpose, PyValue,
     SslContext, VerifyFlags, VerifyMode,
 };
 use serde_json::{Value, json};
 
-use crate::common::py_to_json;
+use super::py_to_json;
 
 pub fn error_json(e: &Error) -> Value {
     let k = e.kind();
@@ -104,7 +104,8 @@ fn cadata_arg(args: &Value) -> Option<OwnedCaData> {
     if let Some(s) = args.get("cadata_pem") {
         return Some(OwnedCaData::Pem(text(s)));
     }
-    args.get("cadata_der").map(|s| OwnedCaData::Der(der_data(s)))
+    args.get("cadata_der")
+        .map(|s| OwnedCaData::Der(der_data(s)))
 }
 
 fn borrow(d: &Option<OwnedCaData>) -> Option<CaData<'_>> {
@@ -176,7 +177,10 @@ fn get_attr(c: &SslContext, name: &str) -> Value {
         "hostname_checks_common_name" => json!(c.hostname_checks_common_name()),
         "post_handshake_auth" => json!(c.post_handshake_auth()),
         "sni_callback" => json!(c.sni_callback().is_some()),
-        "keylog_filename" => json!(c.keylog_filename().map(|p| p.to_string_lossy().into_owned())),
+        "keylog_filename" => json!(
+            c.keylog_filename()
+                .map(|p| p.to_string_lossy().into_owned())
+        ),
         other => panic!("unknown attribute {other}"),
     }
 }
@@ -234,7 +238,10 @@ fn load_cert_chain(c: &SslContext, args: &[Value]) -> pyssl::Result<()> {
         return c.load_cert_chain(certfile, keyfile, Some(Password::text(t.as_str().unwrap())));
     }
     if let Some(r) = spec.get("repeat") {
-        let s = r[0].as_str().unwrap().repeat(r[1].as_u64().unwrap() as usize);
+        let s = r[0]
+            .as_str()
+            .unwrap()
+            .repeat(r[1].as_u64().unwrap() as usize);
         return c.load_cert_chain(certfile, keyfile, Some(Password::text(&s)));
     }
     if let Some(h) = spec.get("bytes_hex") {
@@ -262,7 +269,15 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
     let step = step.as_array().expect("step is a list");
     let op = step[0].as_str().unwrap();
     let args = &step[1..];
-    let standalone = ["new", "default", "module", "der_to_pem", "pem_to_der", "cert_time"];
+    let standalone = [
+        "new",
+        "default",
+        "module",
+        "der_to_pem",
+        "pem_to_der",
+        "cert_time",
+        "file_lines",
+    ];
     if state.ctx.is_none() && !standalone.contains(&op) {
         return Ok(json!("no context"));
     }
@@ -284,7 +299,10 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
                 cadata: borrow(&data),
                 profile: state.profile,
             };
-            state.ctx = Some(pyssl::create_default_context_with(purpose(&a["purpose"]), opts)?);
+            state.ctx = Some(pyssl::create_default_context_with(
+                purpose(&a["purpose"]),
+                opts,
+            )?);
             Ok(Value::Null)
         }
         "get" => Ok(get_attr(ctx(state), args[0].as_str().unwrap())),
@@ -379,12 +397,22 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         "load_default_certs" => unit(ctx(state).load_default_certs(Purpose::SERVER_AUTH)),
         "set_default_verify_paths" => unit(ctx(state).set_default_verify_paths()),
         "show" => Ok(py(ctx(state).to_py()?)),
-        "der_to_pem" => Ok(json!(pyssl::DER_cert_to_PEM_cert(&hex(args[0].as_str().unwrap())))),
+        "der_to_pem" => Ok(json!(pyssl::DER_cert_to_PEM_cert(&hex(args[0]
+            .as_str()
+            .unwrap())))),
         "pem_to_der" => Ok(py(PyValue::Bytes(pyssl::PEM_cert_to_DER_cert(
             args[0].as_str().unwrap(),
         )?))),
-        "cert_time" => Ok(json!(pyssl::cert_time_to_seconds(args[0].as_str().unwrap())?)),
-        "module" => Ok(crate::module_facts(state.profile)),
+        "cert_time" => Ok(json!(pyssl::cert_time_to_seconds(
+            args[0].as_str().unwrap()
+        )?)),
+        "module" => Ok(super::module_facts(state.profile)),
+        "file_lines" => Ok(json!(
+            std::fs::read_to_string(args[0].as_str().unwrap())
+                .unwrap()
+                .lines()
+                .collect::<Vec<_>>()
+        )),
         other => panic!("unknown op {other}"),
     }
 }
@@ -399,4 +427,3 @@ pub fn run_scenario(profile: Profile, steps: &[Value]) -> Vec<Value> {
         })
         .collect()
 }
-
