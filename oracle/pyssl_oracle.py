@@ -218,7 +218,7 @@ def run_step(state, step):
 def module_facts():
     p = ssl.get_default_verify_paths()
     import _ssl
-    pattern = r"^(OP|VERIFY|CERT|PROTOCOL|PROTO|ALERT_DESCRIPTION|HOSTFLAG|ENCODING)_"
+    pattern = r"^(OP|VERIFY|CERT|PROTOCOL|PROTO|ALERT_DESCRIPTION|HOSTFLAG|ENCODING|SSL_ERROR)_"
     consts = {}
     has = {}
     for mod in (_ssl, ssl):

@@ -21,10 +21,6 @@
 //! escapes the non-printable *assigned* characters of Unicode 15.1 but shows unassigned code
 //! points verbatim where Python would escape them.
 
-// `Error` is one flat value type shared by the whole crate (see `crate::error`); its size is a
-// crate-wide decision, not something each fallible function here should work around.
-#![allow(clippy::result_large_err)]
-
 use std::path::Path;
 
 use openssl::nid::Nid;
