@@ -135,7 +135,7 @@ def run_step(state, step):
     op, args = step[0], step[1:]
     ctx = state.get("ctx")
     if ctx is None and op not in ("new", "default", "module", "der_to_pem", "pem_to_der",
-                                  "cert_time", "file_lines"):
+                                  "cert_time", "file_lines", "make_file"):
         return "no context"
     if op == "new":
         state["ctx"] = ssl.SSLContext(args[0])
@@ -203,6 +203,18 @@ def run_step(state, step):
         return show(ctx)
     if op == "module":
         return module_facts()
+    if op == "make_file":
+        data = b""
+        for part in args[1]:
+            if "text" in part:
+                data += part["text"].encode()
+            else:
+                with open(part["file"], "rb") as f:
+                    chunk = f.read()
+                data += chunk[part.get("start", 0):part.get("end", len(chunk))]
+        with open(args[0], "wb") as f:
+            f.write(data)
+        return len(data)
     if op == "file_lines":
         with open(args[0]) as f:
             return f.read().splitlines()

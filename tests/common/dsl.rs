@@ -277,6 +277,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         "pem_to_der",
         "cert_time",
         "file_lines",
+        "make_file",
     ];
     if state.ctx.is_none() && !standalone.contains(&op) {
         return Ok(json!("no context"));
@@ -407,6 +408,27 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             args[0].as_str().unwrap()
         )?)),
         "module" => Ok(super::module_facts(state.profile)),
+        "make_file" => {
+            let mut data = Vec::new();
+            for part in args[1].as_array().unwrap() {
+                if let Some(t) = part.get("text") {
+                    data.extend_from_slice(t.as_str().unwrap().as_bytes());
+                } else {
+                    let chunk = std::fs::read(part["file"].as_str().unwrap()).unwrap();
+                    let start = part["start"]
+                        .as_u64()
+                        .map_or(0, |v| v as usize)
+                        .min(chunk.len());
+                    let end = part["end"]
+                        .as_u64()
+                        .map_or(chunk.len(), |v| v as usize)
+                        .min(chunk.len());
+                    data.extend_from_slice(&chunk[start..end.max(start)]);
+                }
+            }
+            std::fs::write(args[0].as_str().unwrap(), &data).unwrap();
+            Ok(json!(data.len()))
+        }
         "file_lines" => Ok(json!(
             std::fs::read_to_string(args[0].as_str().unwrap())
                 .unwrap()

@@ -766,6 +766,78 @@ pub fn all() -> Vec<Scenario> {
         json!([["new", SERVER], ["session_stats"]]),
     ));
 
+    // -- truncated and concatenated inputs (files made on each side from the interpreter's
+    //    own certdata) -------------------------------------------------------------------------
+    let f = |name: &str| json!({"file": cert(name)});
+    let part =
+        |name: &str, start: u64, end: u64| json!({"file": cert(name), "start": start, "end": end});
+    let made: Vec<(&str, Value)> = vec![
+        (
+            "cert truncated at 600",
+            json!([part("keycert.pem", 0, 600)]),
+        ),
+        (
+            "cert truncated at 1700",
+            json!([part("ssl_cert.pem", 0, 1000)]),
+        ),
+        (
+            "key truncated",
+            json!([f("ssl_cert.pem"), part("ssl_key.pem", 0, 900)]),
+        ),
+        (
+            "cert+key concatenated",
+            json!([f("ssl_cert.pem"), f("ssl_key.pem")]),
+        ),
+        (
+            "key+cert concatenated",
+            json!([f("ssl_key.pem"), f("ssl_cert.pem")]),
+        ),
+        (
+            "two CAs",
+            json!([f("pycacert.pem"), f("capath/5ed36f99.0")]),
+        ),
+        (
+            "CA + garbage",
+            json!([f("pycacert.pem"), {"text": "garbage\n"}]),
+        ),
+        (
+            "garbage + CA",
+            json!([{"text": "garbage\n"}, f("pycacert.pem")]),
+        ),
+        (
+            "CA + bad cert",
+            json!([f("pycacert.pem"), f("badcert.pem")]),
+        ),
+        (
+            "bad cert + CA",
+            json!([f("badcert.pem"), f("pycacert.pem")]),
+        ),
+        ("CA + CRL", json!([f("pycacert.pem"), f("revocation.crl")])),
+        (
+            "header only",
+            json!([{"text": "-----BEGIN CERTIFICATE-----\n"}]),
+        ),
+        ("binary junk", json!([{"text": "\u{1}\u{2}\u{3}\u{7f}"}])),
+        (
+            "DH params + cert",
+            json!([f("ffdh3072.pem"), f("keycert.pem")]),
+        ),
+    ];
+    for (label, parts) in made {
+        out.push(sc(
+            format!("file {label}: cafile, cadata, cert chain"),
+            json!([["make_file", "$TMP/made.pem", parts],
+                   ["new", CLIENT], ["lvl", {"cafile": "$TMP/made.pem"}], ["stats"], ["ca_certs"],
+                   ["new", CLIENT], ["lvl", {"cadata_pem": {"file": "$TMP/made.pem"}}], ["stats"],
+                   ["new", SERVER], ["lcc", "$TMP/made.pem", null, null], ["stats"],
+                   ["new", SERVER], ["dh", "$TMP/made.pem"]]),
+        ));
+    }
+    out.push(sc(
+        "set_ciphers(AESGCM) names",
+        json!([["new", CLIENT], ["set_ciphers", "AESGCM"], ["cipher_names"]]),
+    ));
+
     // -- hostile paths: NUL bytes and bytes that are not UTF-8 ---------------------------------
     let bad = "hex:2f6e6f6e6578697374656e742fff2e70656d"; // b"/nonexistent/\xff.pem"
     out.push(sc(
