@@ -10,9 +10,9 @@ use pyssl::{CaData, CreateOptions, Error, Profile, Purpose};
 /// `ssl.Purpose` on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PurposeArg {
-    /// `ssl.Purpose.SERVER_AUTH`: a client context that verifies servers.
+    /// ssl.Purpose.SERVER_AUTH: a client context, which verifies servers.
     ServerAuth,
-    /// `ssl.Purpose.CLIENT_AUTH`: a server context.
+    /// ssl.Purpose.CLIENT_AUTH: a server context.
     ClientAuth,
 }
 
@@ -59,12 +59,17 @@ pub struct ContextArgs {
 
 /// `--profile` values: a shipped profile's `"3.X"` label.
 fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::by_version(s).ok_or_else(|| format!("unknown profile '{s}' (pyssl ships {})", shipped_profiles()))
+    Profile::by_version(s)
+        .ok_or_else(|| format!("unknown profile '{s}' (pyssl ships {})", shipped_profiles()))
 }
 
 /// `"3.11, 3.13"`: every profile pyssl ships.
 pub fn shipped_profiles() -> String {
-    Profile::ALL.iter().map(Profile::label).collect::<Vec<_>>().join(", ")
+    Profile::ALL
+        .iter()
+        .map(Profile::label)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// cadata read from its file.
@@ -88,7 +93,10 @@ pub struct ReadError {
 
 impl From<Error> for ReadError {
     fn from(error: Error) -> ReadError {
-        ReadError { error, unicode_reason: None }
+        ReadError {
+            error,
+            unicode_reason: None,
+        }
     }
 }
 
@@ -99,7 +107,9 @@ impl ContextArgs {
             return read_text(path).map(|t| Some(OwnedCaData::Pem(t)));
         }
         if let Some(path) = &self.cadata_der {
-            return read_bytes(path).map(|b| Some(OwnedCaData::Der(b))).map_err(ReadError::from);
+            return read_bytes(path)
+                .map(|b| Some(OwnedCaData::Der(b)))
+                .map_err(ReadError::from);
         }
         Ok(None)
     }
@@ -139,7 +149,11 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
         Ok(t) => t,
         Err(e) => return Err(decode_error(e.as_bytes(), e.utf8_error())),
     };
-    Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text })
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    })
 }
 
 /// Python's `UnicodeDecodeError` for the first invalid sequence of `bytes`:
@@ -152,7 +166,14 @@ fn decode_error(bytes: &[u8], e: std::str::Utf8Error) -> ReadError {
             // A lead byte outside C2..=F4 is rejected on its own; after a valid lead byte,
             // the invalid sequence is the lead plus the continuation bytes accepted so far.
             let lead_ok = (0xC2..=0xF4).contains(&bytes[start]);
-            (n, if lead_ok { "invalid continuation byte" } else { "invalid start byte" })
+            (
+                n,
+                if lead_ok {
+                    "invalid continuation byte"
+                } else {
+                    "invalid start byte"
+                },
+            )
         }
     };
     let what = if len <= 1 {
@@ -183,16 +204,34 @@ mod tests {
         // bytes.fromhex(h).decode("utf-8") in CPython 3.11
         let cases: &[(&[u8], &str)] = &[
             (b"\xff", "byte 0xff in position 0: invalid start byte"),
-            (b"\xe2\x28", "byte 0xe2 in position 0: invalid continuation byte"),
-            (b"\xe2\x82\x28", "bytes in position 0-1: invalid continuation byte"),
+            (
+                b"\xe2\x28",
+                "byte 0xe2 in position 0: invalid continuation byte",
+            ),
+            (
+                b"\xe2\x82\x28",
+                "bytes in position 0-1: invalid continuation byte",
+            ),
             (b"\xe2\x82", "bytes in position 0-1: unexpected end of data"),
             (b"\xe2", "byte 0xe2 in position 0: unexpected end of data"),
-            (b"\xed\xa0\x80", "byte 0xed in position 0: invalid continuation byte"),
-            (b"\xf4\x90", "byte 0xf4 in position 0: invalid continuation byte"),
+            (
+                b"\xed\xa0\x80",
+                "byte 0xed in position 0: invalid continuation byte",
+            ),
+            (
+                b"\xf4\x90",
+                "byte 0xf4 in position 0: invalid continuation byte",
+            ),
             (b"\xc0\xaf", "byte 0xc0 in position 0: invalid start byte"),
             (b"A\xffB", "byte 0xff in position 1: invalid start byte"),
-            (b"\xf0\x90\x80\x80\xff", "byte 0xff in position 4: invalid start byte"),
-            (b"\xf0\x90\x80", "bytes in position 0-2: unexpected end of data"),
+            (
+                b"\xf0\x90\x80\x80\xff",
+                "byte 0xff in position 4: invalid start byte",
+            ),
+            (
+                b"\xf0\x90\x80",
+                "bytes in position 0-2: unexpected end of data",
+            ),
         ];
         for (bytes, tail) in cases {
             assert_eq!(decode(bytes), format!("'utf-8' codec can't decode {tail}"));

@@ -1,1 +1,116 @@
-fn main() {}
+//! `pyssl`: show the TLS context Python's `ssl.create_default_context()` builds, as pyssl
+//! reproduces it, and compare it with a live CPython.
+//!
+//! ```text
+//! pyssl show [--purpose server-auth|client-auth] [--cafile F] [--capath D]
+//!            [--cadata-pem F | --cadata-der F] [--profile 3.11|3.13] [--json]
+//! pyssl compare [--python PATH] [same flags as show]
+//! ```
+//!
+//! Exit status: 0 success (and, for `compare`, no difference); 1 the context could not be
+//! created, or `compare` found differences; 2 usage errors, or the interpreter for `compare`
+//! cannot be used.
+
+mod compare;
+mod inputs;
+mod pyjson;
+mod show;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Show Python's default TLS context as pyssl builds it, or compare it with a live CPython.
+#[derive(Debug, Parser)]
+#[command(name = "pyssl", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the context ssl.create_default_context(...) creates.
+    Show(show::ShowArgs),
+    /// Compare that context with the one a CPython interpreter creates; exit 1 on differences.
+    Compare(compare::CompareArgs),
+}
+
+/// What a subcommand prints on stdout, and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Text for stdout.
+    pub stdout: String,
+    /// Exit status.
+    pub status: u8,
+}
+
+impl Output {
+    /// Status 0 with this text.
+    pub fn success(stdout: String) -> Output {
+        Output { stdout, status: 0 }
+    }
+}
+
+/// Why a subcommand failed; `main` prints it on stderr.
+#[derive(Debug)]
+pub enum Failure {
+    /// The exception Python would raise (exit 1).
+    Python(pyssl::Error),
+    /// Arguments that parse but cannot be used (exit 2).
+    Usage(String),
+    /// The interpreter for `compare` cannot be run or gave no usable answer (exit 2).
+    Interpreter(String),
+    /// Output could not be produced (exit 1).
+    Output(String),
+}
+
+impl Failure {
+    fn status(&self) -> u8 {
+        match self {
+            Failure::Python(_) | Failure::Output(_) => 1,
+            Failure::Usage(_) | Failure::Interpreter(_) => 2,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Python(e) => write!(f, "{}: {}", e.python_type(), e.python_str()),
+            Failure::Usage(m) | Failure::Interpreter(m) | Failure::Output(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Failure {
+        Failure::Output(format!("cannot write JSON: {e}"))
+    }
+}
+
+fn main() -> ExitCode {
+    // clap prints --help/--version (exit 0) and usage errors (exit 2) itself.
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Show(args) => show::run(args),
+        Command::Compare(args) => compare::run(args),
+    };
+    match result {
+        Ok(out) => match io::stdout().lock().write_all(out.stdout.as_bytes()) {
+            Ok(()) => ExitCode::from(out.status),
+            // A reader that went away (`pyssl show | head`) is not our failure to report.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(out.status),
+            Err(e) => {
+                let _ = writeln!(io::stderr(), "error: cannot write output: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(failure) => {
+            let _ = writeln!(io::stderr(), "error: {failure}");
+            ExitCode::from(failure.status())
+        }
+    }
+}

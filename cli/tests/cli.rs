@@ -1,0 +1,612 @@
+//! The `pyssl` binary against live CPython: `show --json` must print byte for byte what
+//! `json.dumps` prints for the same context in Python, and `compare` must agree.
+#![warn(clippy::assertions_on_result_states)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Builds the `show` dict with Python's own `ssl` and prints `json.dumps` of it, or of
+/// `{"error": {"type", "message"}}` if reading the CA data or creating the context raises.
+/// Written independently of `oracle/pyssl_oracle.py`, so the check does not share its code.
+const SHOW_PY: &str = r#"
+import json, re, ssl, sys
+a = json.loads(sys.argv[1])
+def build():
+    cadata = None
+    if "cadata_pem" in a:
+        with open(a["cadata_pem"]) as f:
+            cadata = f.read()
+    elif "cadata_der" in a:
+        with open(a["cadata_der"], "rb") as f:
+            cadata = f.read()
+    purpose = {"server-auth": ssl.Purpose.SERVER_AUTH,
+               "client-auth": ssl.Purpose.CLIENT_AUTH}[a["purpose"]]
+    ctx = ssl.create_default_context(purpose, cafile=a.get("cafile"), capath=a.get("capath"),
+                                     cadata=cadata)
+    return {
+        "protocol": int(ctx.protocol),
+        "options": int(ctx.options),
+        "verify_mode": int(ctx.verify_mode),
+        "verify_flags": int(ctx.verify_flags),
+        "check_hostname": ctx.check_hostname,
+        "minimum_version": int(ctx.minimum_version),
+        "maximum_version": int(ctx.maximum_version),
+        "security_level": ctx.security_level,
+        "post_handshake_auth": ctx.post_handshake_auth,
+        "hostname_checks_common_name": ctx.hostname_checks_common_name,
+        "num_tickets": ctx.num_tickets,
+        "keylog_filename": ctx.keylog_filename,
+        "cert_store_stats": ctx.cert_store_stats(),
+        "get_ciphers": ctx.get_ciphers(),
+        "get_ca_certs": ctx.get_ca_certs(),
+    }
+try:
+    d = build()
+except Exception as e:
+    d = {"error": {"type": type(e).__name__,
+                   "message": re.sub(r" \(_ssl\.c:\d+\)$", "", str(e))}}
+print(json.dumps(d, default=lambda o: o.hex()))
+"#;
+
+const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+const PEM_END: &str = "-----END CERTIFICATE-----";
+
+fn pyenv_root() -> PathBuf {
+    if let Some(r) = std::env::var_os("PYENV_ROOT") {
+        return PathBuf::from(r);
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+    Path::new(&home).join(".pyenv")
+}
+
+/// The interpreter for "3.X": `$PYSSL_PYTHON_3_X`, else pyenv's newest 3.X install, else
+/// `python3` if it is that version (the finder of the library's `tests/common`).
+fn find_python(version: &str) -> Option<PathBuf> {
+    let var = format!("PYSSL_PYTHON_{}", version.replace('.', "_"));
+    if let Some(p) = std::env::var_os(&var) {
+        return Some(PathBuf::from(p));
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(pyenv_root().join("versions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{version}.")))
+        })
+        .map(|p| p.join("bin").join("python3"))
+        .filter(|p| p.exists())
+        .collect();
+    candidates.sort();
+    if let Some(p) = candidates.pop() {
+        return Some(p);
+    }
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output()
+        .ok()?;
+    (String::from_utf8_lossy(&out.stdout).trim() == version).then(|| PathBuf::from("python3"))
+}
+
+/// A CPython with its test certificates, and the fixture files made from them.
+struct Oracle {
+    version: &'static str,
+    python: PathBuf,
+    certdata: PathBuf,
+    tmp: tempfile::TempDir,
+}
+
+/// The oracle for a profile; a missing interpreter fails the test unless
+/// `PYSSL_ALLOW_MISSING_PYTHON=1`.
+fn oracle(version: &'static str) -> Option<Oracle> {
+    let Some(python) = find_python(version) else {
+        if std::env::var("PYSSL_ALLOW_MISSING_PYTHON").as_deref() == Ok("1") {
+            eprintln!("!!!!! NOT RUN: no CPython {version} found !!!!!");
+            return None;
+        }
+        panic!(
+            "no CPython {version} found; set PYSSL_PYTHON_{}",
+            version.replace('.', "_")
+        );
+    };
+    let out = Command::new(&python)
+        .args([
+            "-c",
+            "import os,test;print(os.path.join(os.path.dirname(test.__file__),'certdata'))",
+        ])
+        .output()
+        .expect("run python");
+    let certdata = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(
+        certdata.join("pycacert.pem").is_file(),
+        "no certdata at {certdata:?}"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+
+    // pycacert.pem's certificate as DER, decoded with pyssl's PEM_cert_to_DER_cert.
+    let pem = std::fs::read_to_string(certdata.join("pycacert.pem")).expect("read pycacert");
+    let start = pem.find(PEM_BEGIN).expect("PEM header");
+    let end = pem.find(PEM_END).expect("PEM footer") + PEM_END.len();
+    let der = pyssl::PEM_cert_to_DER_cert(&format!("{}\n", &pem[start..end])).expect("to DER");
+    std::fs::write(tmp.path().join("pycacert.der"), der).expect("write DER");
+    std::fs::write(
+        tmp.path().join("garbage.txt"),
+        "this is not a certificate\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("garbage.bin"),
+        b"\x30\x82\xff\xfe garbage \xc3",
+    )
+    .unwrap();
+    Some(Oracle {
+        version,
+        python,
+        certdata,
+        tmp,
+    })
+}
+
+/// Runs the pyssl binary.
+fn pyssl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pyssl"))
+        .args(args)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .expect("run pyssl")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+impl Oracle {
+    fn cert(&self, name: &str) -> String {
+        self.certdata.join(name).to_string_lossy().into_owned()
+    }
+
+    fn fixture(&self, name: &str) -> String {
+        self.tmp.path().join(name).to_string_lossy().into_owned()
+    }
+
+    /// `(flag, value)` pairs of every CA source the `show` tests cover.
+    fn sources(&self) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+        vec![
+            ("system", vec![]),
+            ("cafile", vec![("cafile", self.cert("pycacert.pem"))]),
+            ("capath", vec![("capath", self.cert("capath"))]),
+            (
+                "cadata pem",
+                vec![("cadata-pem", self.cert("pycacert.pem"))],
+            ),
+            (
+                "cadata der",
+                vec![("cadata-der", self.fixture("pycacert.der"))],
+            ),
+            (
+                "garbage pem text",
+                vec![("cadata-pem", self.fixture("garbage.txt"))],
+            ),
+            (
+                "undecodable pem text",
+                vec![("cadata-pem", self.fixture("garbage.bin"))],
+            ),
+            (
+                "garbage der",
+                vec![("cadata-der", self.fixture("garbage.bin"))],
+            ),
+            (
+                "garbage der text",
+                vec![("cadata-der", self.fixture("garbage.txt"))],
+            ),
+            (
+                "missing cafile",
+                vec![("cafile", self.fixture("missing.pem"))],
+            ),
+            (
+                "missing cadata file",
+                vec![("cadata-pem", self.fixture("missing.pem"))],
+            ),
+        ]
+    }
+
+    /// `SHOW_PY`'s output for these arguments.
+    fn python_show(&self, purpose: &str, source: &[(&str, String)]) -> String {
+        let mut args = serde_json::Map::new();
+        args.insert("purpose".into(), purpose.into());
+        for (flag, value) in source {
+            args.insert(flag.replace('-', "_"), value.clone().into());
+        }
+        let out = Command::new(&self.python)
+            .args(["-c", SHOW_PY, &serde_json::Value::Object(args).to_string()])
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .expect("run python");
+        assert!(out.status.success(), "python failed: {}", text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    /// `show --json` equals Python's `json.dumps` for every source.
+    fn check_show_json(&self, purpose: &str) {
+        for (label, source) in self.sources() {
+            let mut args = vec![
+                "show",
+                "--json",
+                "--profile",
+                self.version,
+                "--purpose",
+                purpose,
+            ];
+            let flags: Vec<String> = source.iter().map(|(f, _)| format!("--{f}")).collect();
+            for ((_, value), flag) in source.iter().zip(&flags) {
+                args.extend([flag.as_str(), value.as_str()]);
+            }
+            let ours = pyssl(&args);
+            let theirs = self.python_show(purpose, &source);
+            let context = format!("{} {purpose} {label}", self.version);
+            assert_eq!(text(&ours.stdout), theirs, "{context}");
+            assert_eq!(text(&ours.stderr), "", "{context}");
+            let failed = theirs.starts_with("{\"error\": ");
+            assert_eq!(ours.status.code(), Some(i32::from(failed)), "{context}");
+            let expect_error = label.contains("garbage")
+                || label.contains("undecodable")
+                || label.contains("missing");
+            assert_eq!(failed, expect_error, "{context}: {theirs}");
+        }
+    }
+
+    /// The number of rows `compare` prints for `show --json` output: one per top-level key,
+    /// lists expanded element by element (an empty list is one row).
+    fn expected_rows(&self, args: &[&str]) -> usize {
+        let mut show = vec!["show", "--json", "--profile", self.version];
+        show.extend(args);
+        let out = pyssl(&show);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("show JSON");
+        v.as_object()
+            .expect("dict")
+            .values()
+            .map(|x| x.as_array().map_or(1, |a| a.len().max(1)))
+            .sum()
+    }
+}
+
+#[test]
+fn show_json_matches_cpython_311_server_auth() {
+    if let Some(o) = oracle("3.11") {
+        o.check_show_json("server-auth");
+    }
+}
+
+#[test]
+fn show_json_matches_cpython_311_client_auth() {
+    if let Some(o) = oracle("3.11") {
+        o.check_show_json("client-auth");
+    }
+}
+
+#[test]
+fn show_json_matches_cpython_313_server_auth() {
+    if let Some(o) = oracle("3.13") {
+        o.check_show_json("server-auth");
+    }
+}
+
+#[test]
+fn show_json_matches_cpython_313_client_auth() {
+    if let Some(o) = oracle("3.13") {
+        o.check_show_json("client-auth");
+    }
+}
+
+#[test]
+fn error_messages_match_python_exactly() {
+    let Some(o) = oracle("3.11") else { return };
+    let cases = [
+        (
+            "missing.pem",
+            "cadata-pem",
+            format!(
+                concat!(
+                    r#"{{"error": {{"type": "FileNotFoundError", "#,
+                    r#""message": "[Errno 2] No such file or directory: '{}'"}}}}"#,
+                    "\n"
+                ),
+                o.fixture("missing.pem")
+            ),
+        ),
+        (
+            "garbage.bin",
+            "cadata-pem",
+            concat!(
+                r#"{"error": {"type": "UnicodeDecodeError", "message": "'utf-8' codec can't "#,
+                r#"decode byte 0x82 in position 1: invalid start byte"}}"#,
+                "\n"
+            )
+            .to_string(),
+        ),
+    ];
+    for (file, flag, expected) in cases {
+        let path = o.fixture(file);
+        let out = pyssl(&[
+            "show",
+            "--json",
+            "--profile",
+            "3.11",
+            &format!("--{flag}"),
+            &path,
+        ]);
+        assert_eq!(text(&out.stdout), expected);
+        assert_eq!(out.status.code(), Some(1));
+    }
+}
+
+#[test]
+fn show_missing_cafile_prints_the_error_json() {
+    let out = pyssl(&["show", "--cafile", "/nonexistent", "--json"]);
+    assert_eq!(
+        text(&out.stdout),
+        concat!(
+            r#"{"error": {"type": "FileNotFoundError", "#,
+            r#""message": "[Errno 2] No such file or directory"}}"#,
+            "\n"
+        )
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn show_missing_cafile_without_json_reports_on_stderr() {
+    let out = pyssl(&["show", "--cafile", "/nonexistent"]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: FileNotFoundError: [Errno 2] No such file or directory\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn show_unknown_profile_is_a_usage_error() {
+    let out = pyssl(&["show", "--profile", "9.9"]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: invalid value '9.9' for '--profile <VERSION>': unknown profile '9.9' \
+         (pyssl ships 3.11, 3.13)\n\nFor more information, try '--help'.\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn show_rejects_two_kinds_of_cadata() {
+    let out = pyssl(&["show", "--cadata-pem", "a", "--cadata-der", "b"]);
+    assert_eq!(
+        text(&out.stderr),
+        "error: the argument '--cadata-pem <FILE>' cannot be used with '--cadata-der <FILE>'\n\n\
+         Usage: pyssl show --cadata-pem <FILE>\n\nFor more information, try '--help'.\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn show_table_names_values() {
+    let Some(o) = oracle("3.13") else { return };
+    let out = pyssl(&[
+        "show",
+        "--profile",
+        "3.13",
+        "--cafile",
+        &o.cert("pycacert.pem"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    let row = |name: &str| {
+        let line = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{table}"));
+        line[name.len()..].trim().to_string()
+    };
+    assert_eq!(row("check_hostname"), "True");
+    assert_eq!(row("verify_mode"), "CERT_REQUIRED (2)");
+    assert_eq!(row("protocol"), "PROTOCOL_TLS_CLIENT (16)");
+    assert_eq!(row("minimum_version"), "TLSv1_2 (771)");
+    assert_eq!(
+        row("verify_flags"),
+        "0x88020 (VERIFY_X509_STRICT|VERIFY_X509_TRUSTED_FIRST|VERIFY_X509_PARTIAL_CHAIN)"
+    );
+    assert!(row("options").contains("(OP_ALL|"), "{table}");
+    assert_eq!(row("cert_store_stats"), "x509=1 crl=0 x509_ca=1");
+    assert_eq!(row("get_ca_certs"), "1 certificate");
+    assert!(row("get_ciphers").ends_with(" ciphers"), "{table}");
+}
+
+/// `compare` with the interpreter's own profile: exit 0 and every field identical.
+fn check_compare_identical(o: &Oracle, explicit_profile: bool) {
+    let cafile = o.cert("pycacert.pem");
+    let python = o.python.to_string_lossy().into_owned();
+    let mut args = vec!["compare", "--python", &python, "--cafile", &cafile];
+    if explicit_profile {
+        args.extend(["--profile", o.version]);
+    }
+    let out = pyssl(&args);
+    let report = text(&out.stdout);
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let n = o.expected_rows(&["--cafile", &cafile]);
+    assert_eq!(
+        report.lines().last(),
+        Some(format!("{n} fields identical, 0 different").as_str()),
+        "{report}"
+    );
+    assert!(
+        report.starts_with(&format!("python: {python} (CPython {}.", o.version)),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("pyssl profile {}\n", o.version)),
+        "{report}"
+    );
+}
+
+#[test]
+fn compare_identical_311() {
+    if let Some(o) = oracle("3.11") {
+        check_compare_identical(&o, true);
+        check_compare_identical(&o, false);
+    }
+}
+
+#[test]
+fn compare_identical_313_on_failures_too() {
+    let Some(o) = oracle("3.13") else { return };
+    check_compare_identical(&o, false);
+    let python = o.python.to_string_lossy().into_owned();
+    // Both sides fail the same way: the error's attributes are the compared fields.
+    for (flag, file) in [
+        ("--cadata-der", "garbage.bin"),
+        ("--cadata-pem", "garbage.bin"),
+    ] {
+        let path = o.fixture(file);
+        let out = pyssl(&["compare", "--python", &python, flag, &path]);
+        let report = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{report}");
+        assert_eq!(
+            report.lines().last(),
+            Some("7 fields identical, 0 different"),
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn compare_passes_bytes_paths_and_the_environment() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(o) = oracle("3.11") else { return };
+    let dir = o.tmp.path().join(std::ffi::OsStr::from_bytes(b"ca-\xff"));
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(o.certdata.join("pycacert.pem"), dir.join("ca.pem")).unwrap();
+    let keylog = o.tmp.path().join("keys.log");
+    let out = Command::new(env!("CARGO_BIN_EXE_pyssl"))
+        .arg("compare")
+        .arg("--python")
+        .arg(&o.python)
+        .arg("--cafile")
+        .arg(dir.join("ca.pem"))
+        .env("SSLKEYLOGFILE", &keylog)
+        .output()
+        .expect("run pyssl");
+    let report = text(&out.stdout);
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let keylog_row = report
+        .lines()
+        .find(|l| l.starts_with("keylog_filename "))
+        .expect("keylog_filename row");
+    let cells: Vec<&str> = keylog_row.split(" | ").map(str::trim).collect();
+    let quoted = format!("\"{}\"", keylog.display());
+    assert_eq!(cells, ["keylog_filename", &quoted, &quoted, "yes"]);
+    let stats = report
+        .lines()
+        .find(|l| l.starts_with("cert_store_stats "))
+        .unwrap();
+    assert!(
+        stats.contains(r#"{"x509":1,"crl":0,"x509_ca":1}"#),
+        "{report}"
+    );
+}
+
+#[test]
+fn compare_json_reports_differences_and_exits_1() {
+    let Some(o) = oracle("3.13") else { return };
+    let cafile = o.cert("pycacert.pem");
+    let python = o.python.to_string_lossy().into_owned();
+    let out = pyssl(&[
+        "compare",
+        "--python",
+        &python,
+        "--profile",
+        "3.11",
+        "--cafile",
+        &cafile,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let differing: Vec<&serde_json::Value> = v["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter(|f| f["same"] == false)
+        .collect();
+    assert_eq!(
+        differing,
+        [
+            &serde_json::json!({"field": "verify_flags", "python": 0x88020, "pyssl": 0x8000, "same": false})
+        ]
+    );
+    assert_eq!(v["different"], 1);
+    assert_eq!(v["profile"], "3.11");
+}
+
+#[test]
+fn compare_with_missing_python_exits_2() {
+    let out = pyssl(&["compare", "--python", "/nonexistent"]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: cannot run Python interpreter '/nonexistent': No such file or directory\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn compare_with_a_program_that_is_not_python_exits_2() {
+    let out = pyssl(&["compare", "--python", "/bin/false"]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: /bin/false did not report a CPython version: no output (exit status: 1)\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_exits_0() {
+    let out = pyssl(&["show", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).starts_with(
+            "Print the context ssl.create_default_context(...) creates\n\nUsage: pyssl show [OPTIONS]\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn no_subcommand_is_a_usage_error() {
+    let out = pyssl(&[]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "Show Python's default TLS context as pyssl builds it, or compare it with a live CPython
+
+Usage: pyssl <COMMAND>
+
+Commands:
+  show     Print the context ssl.create_default_context(...) creates
+  compare  Compare that context with the one a CPython interpreter creates; exit 1 on differences
+  help     Print this message or the help of the given subcommand(s)
+
+Options:
+  -h, --help     Print help
+  -V, --version  Print version
+"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
