@@ -1,0 +1,529 @@
+//! What the handshake of connections made from an [`SslContext`] uses: the context's own
+//! certificate and key, cipher suites, ALPN, SNI, key-exchange groups, DH parameters, the key
+//! log, and the session counters.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring, ssl_error_from_queue};
+use crate::callbacks::{self, PasswordSource, PasswordState, SniCallback};
+use crate::constants::Protocol;
+use crate::error::{Error, Result, py_repr_str};
+use crate::ffi;
+
+impl SslContext {
+    // -- ciphers --------------------------------------------------------------------------
+
+    /// `ctx.set_ciphers(cipherlist)`: choose the TLS 1.2-and-below cipher suites with an
+    /// OpenSSL cipher string (TLS 1.3 suites are not affected).
+    ///
+    /// A string that selects nothing is an `SSLError` with CPython's own single-argument
+    /// message, `('No cipher can be selected.',)`, rather than OpenSSL's reason; a NUL
+    /// character is a `ValueError`.
+    ///
+    /// ```python
+    /// ctx.set_ciphers("ECDHE+AESGCM")
+    /// ctx.set_ciphers("nonsense")   # ssl.SSLError: ('No cipher can be selected.',)
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_ciphers("ECDHE+AESGCM")?;
+    /// let e = ctx.set_ciphers("nonsense").unwrap_err();
+    /// assert_eq!(e.python_type(), "SSLError");
+    /// assert_eq!(e.python_str(), "('No cipher can be selected.',)");
+    /// let e = ctx.set_ciphers("HIGH\0").unwrap_err();
+    /// assert_eq!(e.python_str(), "embedded null character");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_cipher_list")]
+    pub fn set_ciphers(&self, cipherlist: &str) -> Result<()> {
+        if cipherlist.contains('\0') {
+            return Err(Error::value("embedded null character"));
+        }
+        let mut core = self.write();
+        if core.ctx.set_cipher_list(cipherlist).is_err() {
+            ffi::err_clear();
+            return Err(Error::ssl_single("No cipher can be selected."));
+        }
+        Ok(())
+    }
+
+    /// `ctx.get_ciphers()`: the cipher suites a connection would offer, in preference order
+    /// (see [`CipherInfo`]).
+    ///
+    /// Like CPython, this builds a throwaway `SSL` from the context and lists its ciphers, so
+    /// the TLS 1.3 suites come first and a cipher string only narrows the rest.
+    ///
+    /// ```python
+    /// ctx.set_ciphers("ECDHE+AESGCM")
+    /// [c["name"] for c in ctx.get_ciphers()]
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_ciphers("ECDHE+AESGCM")?;
+    /// let ciphers = ctx.get_ciphers()?;
+    /// assert_eq!(ciphers[0].protocol, "TLSv1.3");
+    /// let tls12: Vec<_> = ciphers.iter().filter(|c| c.protocol == "TLSv1.2").collect();
+    /// assert!(!tls12.is_empty());
+    /// assert!(tls12.iter().all(|c| c.name.starts_with("ECDHE-") && c.name.contains("GCM")));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_get_ciphers", alias = "SSL_CIPHER_description")]
+    pub fn get_ciphers(&self) -> Result<Vec<CipherInfo>> {
+        self.with_ctx(|c| {
+            let ssl = openssl::ssl::Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
+            Ok(ffi::ssl_ciphers(&ssl)
+                .into_iter()
+                .map(|r| CipherInfo {
+                    id: r.id,
+                    name: r.name,
+                    protocol: r.protocol,
+                    description: r.description,
+                    strength_bits: r.strength_bits,
+                    alg_bits: r.alg_bits,
+                    aead: r.aead,
+                    symmetric: r.symmetric,
+                    digest: r.digest,
+                    kea: r.kea,
+                    auth: r.auth,
+                })
+                .collect())
+        })
+    }
+
+    // -- own certificate ------------------------------------------------------------------
+
+    /// `ctx.load_cert_chain(certfile, keyfile, password)`: the certificate chain (PEM, leaf
+    /// first) and private key this side presents; the key is read from `certfile` when
+    /// `keyfile` is `None`.
+    ///
+    /// Reproduces CPython's errors: a file that cannot be opened is an `OSError` from `errno`
+    /// without a filename; a key that does not match the certificate is an `SSLError`. As in
+    /// CPython, without a password no callback is installed, so OpenSSL's own prompt may ask
+    /// on the controlling terminal for an encrypted key (it fails without one). See
+    /// [`Password`] for encrypted keys.
+    ///
+    /// ```python
+    /// ctx.load_cert_chain("cert.pem", "key.pem")
+    /// ctx.load_cert_chain("missing.pem")   # FileNotFoundError: [Errno 2] No such file ...
+    /// ```
+    /// ```
+    /// # use openssl::{asn1::Asn1Time, ec::{EcGroup, EcKey}, hash::MessageDigest, nid::Nid};
+    /// # use openssl::{pkey::PKey, x509::{X509, X509NameBuilder}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+    /// # let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
+    /// # let mut name = X509NameBuilder::new()?;
+    /// # name.append_entry_by_text("CN", "localhost")?;
+    /// # let name = name.build();
+    /// # let mut cert = X509::builder()?;
+    /// # cert.set_version(2)?;
+    /// # cert.set_subject_name(&name)?;
+    /// # cert.set_issuer_name(&name)?;
+    /// # cert.set_pubkey(&key)?;
+    /// # cert.set_not_before(&*Asn1Time::days_from_now(0)?)?;
+    /// # cert.set_not_after(&*Asn1Time::days_from_now(1)?)?;
+    /// # cert.sign(&key, MessageDigest::sha256())?;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    /// # std::fs::write(&cert_pem, cert.build().to_pem()?)?;
+    /// # std::fs::write(&key_pem, key.private_key_to_pem_pkcs8()?)?;
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    /// ctx.load_cert_chain(&cert_pem, Some(&key_pem), None)?;
+    ///
+    /// let e = ctx.load_cert_chain("missing.pem".as_ref(), None, None).unwrap_err();
+    /// assert_eq!(e.python_type(), "FileNotFoundError");
+    /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory");
+    /// # Ok(()) }
+    /// ```
+    #[doc(
+        alias = "SSL_CTX_use_certificate_chain_file",
+        alias = "SSL_CTX_use_PrivateKey_file",
+        alias = "SSL_CTX_check_private_key"
+    )]
+    pub fn load_cert_chain(
+        &self,
+        certfile: &Path,
+        keyfile: Option<&Path>,
+        password: Option<Password<'_>>,
+    ) -> Result<()> {
+        let certfile = path_cstring(certfile)?;
+        let keyfile = keyfile.map(path_cstring).transpose()?;
+        let mut state = PasswordState {
+            source: match password {
+                Some(Password::Bytes(b)) => Some(PasswordSource::Bytes(b)),
+                Some(Password::Callback(f)) => Some(PasswordSource::Callback(f)),
+                None => None,
+            },
+            error: None,
+        };
+        let mut core = self.write();
+        // Which step failed, and the errno right after it (CPython reads it there).
+        let failed = callbacks::with_password_callback(&mut core.ctx, &mut state, |ctx| {
+            ffi::err_clear();
+            ffi::errno_clear();
+            if !ffi::ctx_use_certificate_chain_file(ctx, &certfile) {
+                return Some((ffi::errno_get(), false));
+            }
+            ffi::errno_clear();
+            if !ffi::ctx_use_private_key_file(ctx, keyfile.as_ref().unwrap_or(&certfile)) {
+                return Some((ffi::errno_get(), false));
+            }
+            if !ffi::ctx_check_private_key(ffi::builder_ref(ctx)) {
+                return Some((0, true));
+            }
+            None
+        });
+        match failed {
+            None => Ok(()),
+            Some((_, true)) => Err(ssl_error_from_queue()),
+            Some((errno, false)) => match state.error.take() {
+                Some(e) => {
+                    ffi::err_clear();
+                    Err(e)
+                }
+                _ if errno != 0 => {
+                    ffi::err_clear();
+                    Err(Error::os(errno, None))
+                }
+                _ => Err(ssl_error_from_queue()),
+            },
+        }
+    }
+
+    // -- protocols and callbacks ----------------------------------------------------------
+
+    /// `ctx.set_alpn_protocols(protocols)`: the application protocols to offer (client) or
+    /// accept (server), most preferred first.
+    ///
+    /// Each name is encoded as ASCII, as CPython does: other characters are a
+    /// `UnicodeEncodeError` with Python's message, and an empty name or one longer than 255
+    /// bytes is an `SSLError`.
+    ///
+    /// ```python
+    /// ctx.set_alpn_protocols(["h2", "http/1.1"])
+    /// ctx.set_alpn_protocols([""])
+    /// # ssl.SSLError: ('ALPN protocols must be 1 to 255 in length',)
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_alpn_protocols(&["h2", "http/1.1"])?;
+    /// let e = ctx.set_alpn_protocols(&[""]).unwrap_err();
+    /// assert_eq!(e.python_str(), "('ALPN protocols must be 1 to 255 in length',)");
+    /// let e = ctx.set_alpn_protocols(&["é"]).unwrap_err();
+    /// assert_eq!(e.python_type(), "UnicodeEncodeError");
+    /// assert_eq!(
+    ///     e.python_str(),
+    ///     "'ascii' codec can't encode character '\\xe9' in position 0: ordinal not in range(128)"
+    /// );
+    /// # Ok(()) }
+    /// ```
+    #[doc(
+        alias = "SSL_CTX_set_alpn_protos",
+        alias = "SSL_CTX_set_alpn_select_cb"
+    )]
+    pub fn set_alpn_protocols(&self, protocols: &[&str]) -> Result<()> {
+        let mut wire = Vec::new();
+        for p in protocols {
+            if let Some((i, c)) = p.char_indices().find(|(_, c)| !c.is_ascii()) {
+                let pos = p[..i].chars().count();
+                return Err(Error::unicode(
+                    "UnicodeEncodeError",
+                    format!(
+                        "'ascii' codec can't encode character {} in position {pos}: ordinal not in range(128)",
+                        py_repr_char(c)
+                    ),
+                )
+                .with_reason("ordinal not in range(128)"));
+            }
+            if p.is_empty() || p.len() > 255 {
+                return Err(Error::ssl_single(
+                    "ALPN protocols must be 1 to 255 in length",
+                ));
+            }
+            wire.push(p.len() as u8);
+            wire.extend_from_slice(p.as_bytes());
+        }
+        let mut core = self.write();
+        if core.ctx.set_alpn_protos(&wire).is_err() {
+            ffi::err_clear();
+            return Err(Error::memory(""));
+        }
+        if let Ok(mut slot) = self.slots.alpn.lock() {
+            *slot = Some(Arc::new(wire));
+        }
+        if !core.alpn_installed {
+            callbacks::install_alpn_select(&mut core.ctx);
+            core.alpn_installed = true;
+        }
+        Ok(())
+    }
+
+    /// `ctx.sni_callback`: the server-name callback, if one is set.
+    ///
+    /// ```python
+    /// ctx.sni_callback   # None
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    /// assert!(ctx.sni_callback().is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn sni_callback(&self) -> Option<SniCallback> {
+        self.read().sni_callback.clone()
+    }
+
+    /// `ctx.sni_callback = callback`: set (`Some`) or remove (`None`) the function a server
+    /// calls with the name the client asked for, before choosing a certificate.
+    ///
+    /// The callback is stored now and used by server-side connections made later; CPython
+    /// hooks it into OpenSSL with `SSL_CTX_set_tlsext_servername_callback`. As in CPython, a
+    /// `PROTOCOL_TLS_CLIENT` context refuses it with a `ValueError`.
+    ///
+    /// ```python
+    /// srv.sni_callback = lambda sslobj, name, ctx: None
+    /// ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).sni_callback = f   # ValueError
+    /// ```
+    /// ```
+    /// use std::sync::Arc;
+    /// use pyssl::{PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SniCallback, SslContext};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let callback: SniCallback = Arc::new(|_name| None);
+    /// let srv = SslContext::new(PROTOCOL_TLS_SERVER)?;
+    /// srv.set_sni_callback(Some(callback.clone()))?;
+    /// assert!(srv.sni_callback().is_some());
+    /// srv.set_sni_callback(None)?;
+    /// assert!(srv.sni_callback().is_none());
+    ///
+    /// let client = SslContext::new(PROTOCOL_TLS_CLIENT)?;
+    /// let e = client.set_sni_callback(Some(callback)).unwrap_err();
+    /// assert_eq!(e.python_str(), "sni_callback cannot be set on TLS_CLIENT context");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_tlsext_servername_callback")]
+    pub fn set_sni_callback(&self, callback: Option<SniCallback>) -> Result<()> {
+        if self.protocol == Protocol::PROTOCOL_TLS_CLIENT {
+            return Err(Error::value(
+                "sni_callback cannot be set on TLS_CLIENT context",
+            ));
+        }
+        let mut core = self.write();
+        core.sni_callback = callback.clone();
+        if let Ok(mut slot) = self.slots.sni.lock() {
+            *slot = callback;
+        }
+        Ok(())
+    }
+
+    /// `ctx.set_servername_callback(callback)`: Python's older spelling of
+    /// [`set_sni_callback`](Self::set_sni_callback), which this calls.
+    ///
+    /// CPython wraps the callable in a shim that passes the server name through the IDNA
+    /// codec first, which leaves the ASCII names OpenSSL delivers as they are, and stores the
+    /// shim, so there `ctx.sni_callback` afterwards returns the shim. pyssl stores the
+    /// callback itself. The errors are the same as for `set_sni_callback`.
+    ///
+    /// ```python
+    /// srv.set_servername_callback(lambda sslobj, name, ctx: None)
+    /// ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_servername_callback(f)   # ValueError
+    /// ```
+    /// ```
+    /// use std::sync::Arc;
+    /// use pyssl::{PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SniCallback, SslContext};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let callback: SniCallback = Arc::new(|_name| None);
+    /// let srv = SslContext::new(PROTOCOL_TLS_SERVER)?;
+    /// srv.set_servername_callback(Some(callback.clone()))?;
+    /// assert!(srv.sni_callback().is_some_and(|cb| Arc::ptr_eq(&cb, &callback)));
+    ///
+    /// let client = SslContext::new(PROTOCOL_TLS_CLIENT)?;
+    /// let e = client.set_servername_callback(Some(callback)).unwrap_err();
+    /// assert_eq!(e.python_type(), "ValueError");
+    /// assert_eq!(e.python_str(), "sni_callback cannot be set on TLS_CLIENT context");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_tlsext_servername_callback")]
+    pub fn set_servername_callback(&self, callback: Option<SniCallback>) -> Result<()> {
+        self.set_sni_callback(callback)
+    }
+
+    /// `ctx.set_ecdh_curve(name)`: restrict the key-exchange groups to the one named by its
+    /// OpenSSL short name (`"prime256v1"`, `"secp384r1"`, `"X25519"`, ...).
+    ///
+    /// An unknown name is a `ValueError` quoting the name as Python's `repr()` does.
+    ///
+    /// ```python
+    /// ctx.set_ecdh_curve("prime256v1")
+    /// ctx.set_ecdh_curve("nope")   # ValueError: unknown elliptic curve name 'nope'
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    /// ctx.set_ecdh_curve("prime256v1")?;
+    /// let e = ctx.set_ecdh_curve("nope").unwrap_err();
+    /// assert_eq!(e.python_type(), "ValueError");
+    /// assert_eq!(e.python_str(), "unknown elliptic curve name 'nope'");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set1_groups", alias = "OBJ_sn2nid")]
+    pub fn set_ecdh_curve(&self, name: &str) -> Result<()> {
+        let c = CString::new(name).map_err(|_| Error::value("embedded null byte"))?;
+        let nid = ffi::obj_sn2nid(&c);
+        if nid == 0 {
+            return Err(Error::value(format!(
+                "unknown elliptic curve name {}",
+                py_repr_str(name)
+            )));
+        }
+        let mut core = self.write();
+        ffi::err_clear();
+        if !ffi::ctx_set1_group(&mut core.ctx, nid) {
+            return Err(ssl_error_from_queue());
+        }
+        Ok(())
+    }
+
+    /// `ctx.load_dh_params(path)`: finite-field Diffie-Hellman parameters (PEM) for `DHE`
+    /// cipher suites.
+    ///
+    /// Unlike `load_cert_chain`, a file that cannot be opened is an `OSError` that names the
+    /// file, as in CPython, which opens it itself.
+    ///
+    /// ```python
+    /// ctx.load_dh_params("dhparams.pem")
+    /// ctx.load_dh_params("missing.pem")   # FileNotFoundError: [Errno 2] ...: 'missing.pem'
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let dhparams = dir.path().join("dhparams.pem");
+    /// # std::fs::write(&dhparams, openssl::dh::Dh::get_2048_256()?.params_to_pem()?)?;
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    /// ctx.load_dh_params(&dhparams)?;
+    ///
+    /// let e = ctx.load_dh_params("missing.pem".as_ref()).unwrap_err();
+    /// assert_eq!(e.python_type(), "FileNotFoundError");
+    /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory: 'missing.pem'");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_tmp_dh", alias = "PEM_read_bio_DHparams")]
+    pub fn load_dh_params(&self, path: &Path) -> Result<()> {
+        path_cstring(path)?;
+        let data = std::fs::read(path)
+            .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
+        ffi::err_clear();
+        let dh = match openssl::dh::Dh::params_from_pem(&data) {
+            Ok(dh) => dh,
+            Err(e) => return Err(Error::from_stack(&e)),
+        };
+        let mut core = self.write();
+        core.ctx.set_tmp_dh(&dh).map_err(|e| Error::from_stack(&e))
+    }
+
+    /// `ctx.keylog_filename`: the file TLS secrets are logged to, if any.
+    ///
+    /// ```python
+    /// ctx.keylog_filename   # None
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// assert_eq!(ctx.keylog_filename(), None);
+    /// # Ok(()) }
+    /// ```
+    pub fn keylog_filename(&self) -> Option<PathBuf> {
+        self.read().keylog_filename.clone()
+    }
+
+    /// `ctx.keylog_filename = path`: append the TLS secrets of later handshakes to `path`
+    /// in the NSS key log format; `None` stops logging.
+    ///
+    /// As in CPython, the file is opened (and created) at once, so a bad path fails here with
+    /// an `OSError` naming it, and a new or empty file gets CPython's header line.
+    ///
+    /// ```python
+    /// ctx.keylog_filename = "keys.log"
+    /// ctx.keylog_filename = None
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let keys_log = dir.path().join("keys.log");
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_keylog_filename(Some(&keys_log))?;
+    /// assert_eq!(ctx.keylog_filename().as_deref(), Some(keys_log.as_path()));
+    /// assert_eq!(
+    ///     std::fs::read_to_string(&keys_log)?,
+    ///     "# TLS secrets log file, generated by OpenSSL / Python\n"
+    /// );
+    /// ctx.set_keylog_filename(None)?;
+    /// assert_eq!(ctx.keylog_filename(), None);
+    ///
+    /// let e = ctx.set_keylog_filename(Some("/nonexistent/keys.log".as_ref())).unwrap_err();
+    /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory: '/nonexistent/keys.log'");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_keylog_callback")]
+    pub fn set_keylog_filename(&self, path: Option<&Path>) -> Result<()> {
+        let mut core = self.write();
+        if let Ok(mut slot) = self.slots.keylog.lock() {
+            *slot = None;
+        }
+        core.keylog_filename = None;
+        let Some(path) = path else { return Ok(()) };
+        path_cstring(path)?;
+        let file = callbacks::open_keylog(path)
+            .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
+        if let Ok(mut slot) = self.slots.keylog.lock() {
+            *slot = Some(Arc::new(std::sync::Mutex::new(file)));
+        }
+        if !core.keylog_installed {
+            callbacks::install_keylog(&mut core.ctx);
+            core.keylog_installed = true;
+        }
+        core.keylog_filename = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// `ctx.session_stats()`: OpenSSL's session-cache counters (see [`SessionStats`]).
+    ///
+    /// ```python
+    /// ctx.session_stats()["accept"]   # 0
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    /// let stats = ctx.session_stats();
+    /// assert!(stats.0.contains(&("accept", 0)));
+    /// assert_eq!(stats.0.last(), Some(&("cache_full", 0)));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_sess_number", alias = "SSL_CTX_sess_accept")]
+    pub fn session_stats(&self) -> SessionStats {
+        self.with_ctx(|c| {
+            SessionStats(
+                ffi::SESSION_STATS
+                    .iter()
+                    .map(|(name, op)| (*name, ffi::ctx_session_stat(c, *op)))
+                    .collect(),
+            )
+        })
+    }
+}
+
+/// Python's `repr()` of one character, as in UnicodeEncodeError messages (`'\xe9'`).
+fn py_repr_char(c: char) -> String {
+    let n = c as u32;
+    if n < 0x100 {
+        format!("'\\x{n:02x}'")
+    } else if n < 0x10000 {
+        format!("'\\u{n:04x}'")
+    } else {
+        format!("'\\U{n:08x}'")
+    }
+}

@@ -1,0 +1,674 @@
+//! [`SslContext`]: Python's `ssl.SSLContext`, and [`create_default_context`].
+//!
+//! ```python
+//! ctx = ssl.create_default_context()
+//! ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+//! ```
+//! ```
+//! # fn main() -> Result<(), pyssl::Error> {
+//! let ctx = pyssl::create_default_context(pyssl::Purpose::SERVER_AUTH)?;
+//! ctx.set_minimum_version(pyssl::TlsVersion::TLSv1_3)?;
+//! assert_eq!(ctx.minimum_version(), pyssl::TlsVersion::TLSv1_3);
+//! # Ok(()) }
+//! ```
+//!
+//! The methods of the one [`SslContext`] type are spread over private files by topic:
+//! construction, options and the attribute snapshot here; `verification` (verify mode and
+//! flags, hostname checking); `versions` (protocol bounds, security level, session
+//! tickets); `trust` (`load_verify_locations`, `get_ca_certs`, ...); `handshake` (own
+//! certificate, ciphers, ALPN, SNI, curves, DH parameters, key log, session counters); and
+//! `values` (the argument and result types).
+//!
+//! # Threading model
+//!
+//! Python lets a context be reconfigured at any time, even while connections made from it are
+//! handshaking on other threads. An `SSL_CTX` is not safe to mutate concurrently with
+//! `SSL_new` or with another mutation, so:
+//!
+//! * every `SSL_CTX` mutation runs under the write half of one `RwLock` per context, and every
+//!   read (getters, `get_ciphers`, and — in the connections layer — `SSL_new`) under the read
+//!   half. Mutation is therefore serialized against connection creation;
+//! * what a live handshake reads from the `SSL_CTX` after `SSL_new` is either copied into the
+//!   `SSL` at `SSL_new` (options, verify mode and params, cipher list, ALPN list), guarded by
+//!   OpenSSL's own lock (the `X509_STORE`, which pyssl only ever adds to and never frees or
+//!   replaces while the context lives), or reached through a trampoline installed once whose
+//!   target lives in a mutex-guarded slot (key log, ALPN selection, SNI; see `callbacks`);
+//! * the password callback of `load_cert_chain` is installed only for the duration of that
+//!   call, under the write lock, and only `SSL_CTX_use_*` calls of that same call use it.
+//!
+//! `SslContext` is therefore `Send + Sync`, and all methods take `&self`, like Python's.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use openssl::ssl::{SslContextBuilder, SslContextRef, SslMode, SslVerifyMode};
+
+use crate::callbacks::{self, Slots, SniCallback};
+use crate::certificate::CertificateDict;
+use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
+use crate::error::{Error, ErrorKind, Result, py_repr_str};
+use crate::ffi;
+use crate::profiles::{IntConversion, Profile, SessionIdContext};
+use crate::pyvalue::PyValue;
+
+mod handshake;
+mod trust;
+mod values;
+mod verification;
+mod versions;
+
+pub use values::{CaData, CertStoreStats, CipherInfo, Password, SessionStats};
+
+/// The keyword arguments of [`create_default_context_with`] beyond the purpose, plus the
+/// CPython release to imitate.
+///
+/// Each field left at its default behaves as the omitted Python argument. Like CPython, which
+/// tests `if cafile or capath or cadata:`, an empty path or empty `cadata` counts as omitted,
+/// so the system's default CAs are loaded instead.
+///
+/// ```python
+/// ctx = ssl.create_default_context(cafile="")   # same as create_default_context()
+/// ```
+/// ```
+/// use pyssl::{CreateOptions, Profile, Purpose, create_default_context_with};
+/// # fn main() -> Result<(), pyssl::Error> {
+/// let opts = CreateOptions { cafile: Some("".as_ref()), ..CreateOptions::default() };
+/// assert_eq!(opts.profile, Profile::PY313);
+/// // No FileNotFoundError: the empty path counts as omitted.
+/// let ctx = create_default_context_with(Purpose::SERVER_AUTH, opts)?;
+/// assert!(ctx.check_hostname());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions<'a> {
+    /// `cafile=`: a PEM file of CA certificates.
+    pub cafile: Option<&'a Path>,
+    /// `capath=`: a directory of hashed CA certificate files.
+    pub capath: Option<&'a Path>,
+    /// `cadata=`: CA certificates as PEM text or DER bytes.
+    pub cadata: Option<CaData<'a>>,
+    /// Which CPython release to behave like (default: the newest, [`Profile::PY313`]).
+    pub profile: Profile,
+}
+
+/// `ssl.create_default_context(purpose)` under the default (newest) profile.
+///
+/// For [`Purpose::SERVER_AUTH`] (a client that checks servers) this is a `PROTOCOL_TLS_CLIENT`
+/// context with `CERT_REQUIRED`, hostname checking on and the system's default CAs loaded;
+/// for [`Purpose::CLIENT_AUTH`] a `PROTOCOL_TLS_SERVER` context with `CERT_NONE`, which (as in
+/// CPython) skips loading the default CAs.
+///
+/// ```python
+/// ctx = ssl.create_default_context()
+/// srv = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+/// ```
+/// ```
+/// use pyssl::{CERT_NONE, CERT_REQUIRED, PROTOCOL_TLS_SERVER, Purpose, create_default_context};
+/// # fn main() -> Result<(), pyssl::Error> {
+/// let ctx = create_default_context(Purpose::SERVER_AUTH)?;
+/// assert_eq!(ctx.verify_mode(), CERT_REQUIRED);
+/// assert!(ctx.check_hostname());
+/// assert!(ctx.verify_flags().contains(pyssl::VERIFY_X509_STRICT));
+///
+/// let srv = create_default_context(Purpose::CLIENT_AUTH)?;
+/// assert_eq!(srv.protocol(), PROTOCOL_TLS_SERVER);
+/// assert_eq!(srv.verify_mode(), CERT_NONE);
+/// assert!(!srv.check_hostname());
+/// # Ok(()) }
+/// ```
+#[doc(alias = "SSL_CTX_new", alias = "SSL_CTX_set_default_verify_paths")]
+pub fn create_default_context(purpose: Purpose) -> Result<SslContext> {
+    create_default_context_with(purpose, CreateOptions::default())
+}
+
+/// `ssl.create_default_context(purpose, cafile=..., capath=..., cadata=...)` under the profile
+/// named in `opts`.
+///
+/// When any CA source is given, only those are loaded (through
+/// [`SslContext::load_verify_locations`]); otherwise the system defaults are, unless the
+/// context does not verify at all. The verify flags CPython 3.13 adds
+/// (`VERIFY_X509_STRICT | VERIFY_X509_PARTIAL_CHAIN`) come from the profile, and so does
+/// honouring the `SSLKEYLOGFILE` environment variable. A purpose other than the two
+/// [`Purpose`] constants is a `ValueError` whose message is Python's `str()` of the
+/// `_ASN1Object`, as CPython raises it.
+///
+/// ```python
+/// ctx = ssl.create_default_context(cadata=ca_pem)
+/// ssl.create_default_context(ssl._ASN1Object.fromname("codeSigning"))  # ValueError
+/// ```
+/// ```
+/// # use openssl::{asn1::Asn1Time, bn::BigNum, ec::{EcGroup, EcKey}, hash::MessageDigest};
+/// # use openssl::{nid::Nid, pkey::PKey, x509::{X509, X509NameBuilder}};
+/// # use openssl::x509::extension::BasicConstraints;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+/// # let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
+/// # let mut name = X509NameBuilder::new()?;
+/// # name.append_entry_by_text("CN", "Example CA")?;
+/// # let name = name.build();
+/// # let mut ca = X509::builder()?;
+/// # ca.set_version(2)?;
+/// # ca.set_serial_number(&*BigNum::from_u32(1)?.to_asn1_integer()?)?;
+/// # ca.set_subject_name(&name)?;
+/// # ca.set_issuer_name(&name)?;
+/// # ca.set_pubkey(&key)?;
+/// # ca.set_not_before(&*Asn1Time::days_from_now(0)?)?;
+/// # ca.set_not_after(&*Asn1Time::days_from_now(1)?)?;
+/// # ca.append_extension(BasicConstraints::new().critical().ca().build()?)?;
+/// # ca.sign(&key, MessageDigest::sha256())?;
+/// # let ca_pem = String::from_utf8(ca.build().to_pem()?)?;
+/// use pyssl::{CaData, CreateOptions, Purpose, create_default_context_with};
+///
+/// let opts = CreateOptions { cadata: Some(CaData::Pem(&ca_pem)), ..CreateOptions::default() };
+/// let ctx = create_default_context_with(Purpose::SERVER_AUTH, opts)?;
+/// assert_eq!(ctx.cert_store_stats().x509_ca, 1); // only the given CA, no system ones
+///
+/// let code_signing = Purpose {
+///     nid: 131,
+///     shortname: "codeSigning",
+///     longname: "Code Signing",
+///     oid: "1.3.6.1.5.5.7.3.3",
+/// };
+/// let e = create_default_context_with(code_signing, CreateOptions::default()).unwrap_err();
+/// assert_eq!(e.python_type(), "ValueError");
+/// assert_eq!(
+///     e.python_str(),
+///     "_ASN1Object(nid=131, shortname='codeSigning', longname='Code Signing', \
+///      oid='1.3.6.1.5.5.7.3.3')"
+/// );
+/// # Ok(()) }
+/// ```
+#[doc(alias = "SSL_CTX_new", alias = "SSL_CTX_load_verify_locations")]
+pub fn create_default_context_with(
+    purpose: Purpose,
+    opts: CreateOptions<'_>,
+) -> Result<SslContext> {
+    let profile = opts.profile;
+    let protocol = if purpose == Purpose::SERVER_AUTH {
+        Protocol::PROTOCOL_TLS_CLIENT
+    } else if purpose == Purpose::CLIENT_AUTH {
+        Protocol::PROTOCOL_TLS_SERVER
+    } else {
+        return Err(Error::value(purpose.to_string()));
+    };
+    let ctx = SslContext::with_profile(protocol, profile)?;
+    if purpose == Purpose::SERVER_AUTH {
+        ctx.set_verify_mode(VerifyMode::CERT_REQUIRED)?;
+        ctx.set_check_hostname(true);
+    }
+    if !profile.default_context_verify_flags.is_empty() {
+        ctx.set_verify_flags(ctx.verify_flags() | profile.default_context_verify_flags)?;
+    }
+    let cafile = opts.cafile.filter(|p| !p.as_os_str().is_empty());
+    let capath = opts.capath.filter(|p| !p.as_os_str().is_empty());
+    let cadata = opts.cadata.filter(|d| !d.is_empty());
+    if cafile.is_some() || capath.is_some() || cadata.is_some() {
+        ctx.load_verify_locations(cafile, capath, cadata)?;
+    } else if ctx.verify_mode() != VerifyMode::CERT_NONE {
+        ctx.load_default_certs(purpose)?;
+    }
+    if profile.honours_sslkeylogfile {
+        if let Some(path) = std::env::var_os("SSLKEYLOGFILE").filter(|v| !v.is_empty()) {
+            ctx.set_keylog_filename(Some(Path::new(&path)))?;
+        }
+    }
+    Ok(ctx)
+}
+
+/// Python-side state CPython keeps next to the `SSL_CTX`.
+struct Core {
+    ctx: SslContextBuilder,
+    check_hostname: bool,
+    host_flags: u32,
+    post_handshake_auth: bool,
+    keylog_filename: Option<PathBuf>,
+    keylog_installed: bool,
+    alpn_installed: bool,
+    sni_callback: Option<SniCallback>,
+}
+
+/// Python's `ssl.SSLContext`: an OpenSSL `SSL_CTX` plus the settings CPython keeps beside it
+/// (`check_hostname`, the hostname flags, the callbacks).
+///
+/// Attributes become a getter and a `set_*` method; methods keep their Python names. All take
+/// `&self` and the type is `Send + Sync`, so one context can be shared through an `Arc` and
+/// reconfigured while in use, as in Python (see the [module docs](crate::context) for how).
+///
+/// ```python
+/// ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+/// ```
+/// ```
+/// # fn main() -> Result<(), pyssl::Error> {
+/// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+/// assert_eq!(ctx.protocol(), pyssl::PROTOCOL_TLS_CLIENT);
+/// assert!(ctx.check_hostname());
+/// # Ok(()) }
+/// ```
+#[doc(alias = "SSLContext", alias = "SSL_CTX")]
+pub struct SslContext {
+    protocol: Protocol,
+    profile: Profile,
+    slots: Arc<Slots>,
+    core: RwLock<Core>,
+}
+
+/// Convert a path as `PyUnicode_FSConverter` does: any bytes but NUL.
+fn path_cstring(path: &Path) -> Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::value("embedded null byte"))
+}
+
+/// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
+fn ssl_error_from_queue() -> Error {
+    let code = ffi::err_peek_last();
+    let reason = if code != 0 {
+        ffi::err_reason_string(code)
+    } else {
+        None
+    };
+    ffi::err_clear();
+    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None)
+}
+
+/// After a failed file call: OSError from errno (no filename) if set, else from the queue.
+fn file_error() -> Error {
+    let errno = ffi::errno_get();
+    if errno != 0 {
+        ffi::err_clear();
+        Error::os(errno, None)
+    } else {
+        ssl_error_from_queue()
+    }
+}
+
+impl SslContext {
+    /// `ssl.SSLContext(protocol)` under the default (newest) profile.
+    ///
+    /// The new context already carries CPython's defaults: `OP_ALL` plus `OP_NO_SSLv2`,
+    /// `OP_NO_SSLv3`, `OP_NO_COMPRESSION` and the server-preference and single-use key
+    /// options, CPython's cipher string, a TLS 1.2 minimum for the version-flexible
+    /// protocols, `VERIFY_X509_TRUSTED_FIRST`, and, for `PROTOCOL_TLS_CLIENT`, `CERT_REQUIRED`
+    /// with `check_hostname` on. An unknown protocol number is a `ValueError`.
+    ///
+    /// ```python
+    /// ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    /// ssl.SSLContext(42)   # ValueError: invalid or unsupported protocol version 42
+    /// ```
+    /// ```
+    /// use pyssl::{CERT_NONE, OP_NO_COMPRESSION, OP_NO_SSLv3, PROTOCOL_TLS_SERVER, Protocol};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(PROTOCOL_TLS_SERVER)?;
+    /// assert!(ctx.options().contains(OP_NO_SSLv3 | OP_NO_COMPRESSION));
+    /// assert_eq!(ctx.verify_mode(), CERT_NONE);
+    /// assert!(!ctx.check_hostname());
+    ///
+    /// let e = pyssl::SslContext::new(Protocol(42)).unwrap_err();
+    /// assert_eq!(e.python_type(), "ValueError");
+    /// assert_eq!(e.python_str(), "invalid or unsupported protocol version 42");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_new")]
+    pub fn new(protocol: Protocol) -> Result<SslContext> {
+        SslContext::with_profile(protocol, Profile::default())
+    }
+
+    /// `ssl.SSLContext(protocol)` as the given CPython release builds it.
+    ///
+    /// The profile decides the defaults that differ between releases (see
+    /// [`Profile`]) and the behaviours that depend on the release later on, such as how
+    /// `ctx.options = n` converts `n` ([`set_options_int`](Self::set_options_int)).
+    ///
+    /// ```python
+    /// # under python3.11
+    /// ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    /// ```
+    /// ```
+    /// use pyssl::{PROTOCOL_TLS_CLIENT, Profile, SslContext};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = SslContext::with_profile(PROTOCOL_TLS_CLIENT, Profile::PY311)?;
+    /// assert_eq!(ctx.profile(), Profile::PY311);
+    /// // 3.11 converts the options as a C long: 2**63 does not fit.
+    /// let e = ctx.set_options_int(1 << 63).unwrap_err();
+    /// assert_eq!(e.python_str(), "Python int too large to convert to C long");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_new")]
+    pub fn with_profile(protocol: Protocol, profile: Profile) -> Result<SslContext> {
+        let Some(method) = ffi::method_for_protocol(protocol.0) else {
+            return Err(Error::value(if profile.protocol_error_has_number {
+                format!("invalid or unsupported protocol version {}", protocol.0)
+            } else {
+                "invalid or unsupported protocol version".to_string()
+            }));
+        };
+        ffi::err_clear();
+        let mut ctx = SslContextBuilder::new(method).map_err(|e| Error::from_stack(&e))?;
+        let client = protocol == Protocol::PROTOCOL_TLS_CLIENT;
+        ctx.set_verify(if client {
+            SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
+        } else {
+            SslVerifyMode::NONE
+        });
+        let options = Options::ALL
+            | Options::NO_SSLV2
+            | Options::NO_SSLV3
+            | Options::NO_COMPRESSION
+            | Options::CIPHER_SERVER_PREFERENCE
+            | Options::SINGLE_DH_USE
+            | Options::SINGLE_ECDH_USE
+            | profile.extra_options;
+        ffi::ctx_update_options(&mut ctx, 0, options.bits());
+        if ctx.set_cipher_list(profile.default_cipher_string).is_err() {
+            ffi::err_clear();
+            return Err(Error::ssl_single("No cipher can be selected."));
+        }
+        let flexible = matches!(protocol.0, 2 | 16 | 17);
+        if let (Some(min), true) = (profile.default_minimum_version, flexible) {
+            if !ffi::ctx_set_proto_version(&mut ctx, false, min.0) {
+                ffi::err_clear();
+                return Err(Error::value(format!(
+                    "Failed to set minimum protocol 0x{:x}",
+                    min.0
+                )));
+            }
+        }
+        ctx.set_mode(SslMode::RELEASE_BUFFERS);
+        if profile.session_id_context == SessionIdContext::Context {
+            ctx.set_session_id_context(b"Python\0")
+                .map_err(|e| Error::from_stack(&e))?;
+        }
+        ffi::ctx_update_verify_flags(&mut ctx, 0, VerifyFlags::X509_TRUSTED_FIRST.bits());
+        ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
+        ffi::ctx_set_post_handshake_auth(&mut ctx, false);
+        let slots = callbacks::attach_slots(&mut ctx)?;
+        Ok(SslContext {
+            protocol,
+            profile,
+            slots,
+            core: RwLock::new(Core {
+                ctx,
+                check_hostname: client,
+                host_flags: hostflags::NO_PARTIAL_WILDCARDS,
+                post_handshake_auth: false,
+                keylog_filename: None,
+                keylog_installed: false,
+                alpn_installed: false,
+                sni_callback: None,
+            }),
+        })
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Core> {
+        // A panic while holding the lock cannot leave the SSL_CTX half-mutated in a way Rust
+        // cares about (each mutation is one C call), so a poisoned lock is still usable.
+        self.core.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Core> {
+        self.core.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run `f` with the `SSL_CTX` borrowed for reading (connection creation uses this).
+    pub(crate) fn with_ctx<T>(&self, f: impl FnOnce(&SslContextRef) -> T) -> T {
+        let core = self.read();
+        f(ffi::builder_ref(&core.ctx))
+    }
+
+    /// The CPython release whose behaviour this context reproduces; Python has no such
+    /// attribute, the closest being the interpreter's own version.
+    ///
+    /// ```python
+    /// sys.version_info[:2]   # (3, 13)
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// assert_eq!(ctx.profile().version, (3, 13));
+    /// # Ok(()) }
+    /// ```
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// `ctx.protocol`: the protocol the context was created with.
+    ///
+    /// ```python
+    /// ssl.create_default_context().protocol   # <_SSLMethod.PROTOCOL_TLS_CLIENT: 16>
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::create_default_context(pyssl::Purpose::SERVER_AUTH)?;
+    /// assert_eq!(ctx.protocol(), pyssl::PROTOCOL_TLS_CLIENT);
+    /// assert_eq!(ctx.protocol().value(), 16);
+    /// # Ok(()) }
+    /// ```
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    // -- options --------------------------------------------------------------------------
+
+    /// `ctx.options`: the `OP_*` bits currently set, including bits pyssl has no name for.
+    ///
+    /// ```python
+    /// ctx.options & ssl.OP_NO_SSLv3
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// assert!(ctx.options().contains(pyssl::OP_NO_SSLv3));
+    /// assert!(ctx.options().contains(pyssl::OP_NO_COMPRESSION));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_get_options")]
+    pub fn options(&self) -> Options {
+        Options::from_bits_retain(self.with_ctx(ffi::ctx_options))
+    }
+
+    /// `int(ctx.options)` as the profile's CPython reports it.
+    ///
+    /// CPython 3.11 reads the bits as a signed C `long` and wraps the result in the `Options`
+    /// IntFlag, which maps a negative value `v` (bit 63 set) to
+    /// `max(2**32, 2**v.bit_length()) + v`; 3.12 and later read them unsigned. Without bit 63
+    /// both give the plain value.
+    ///
+    /// ```python
+    /// int(ctx.options)
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// assert_eq!(ctx.options_int(), i128::from(ctx.options().bits()));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_get_options")]
+    pub fn options_int(&self) -> i128 {
+        let bits = self.options().bits();
+        let signed = bits as i64;
+        if self.profile.options_conversion == IntConversion::SignedLong && signed < 0 {
+            let magnitude = -i128::from(signed);
+            let bit_length = 128 - magnitude.leading_zeros();
+            (1i128 << 32).max(1i128 << bit_length) + i128::from(signed)
+        } else {
+            i128::from(bits)
+        }
+    }
+
+    /// `ctx.options = value`.
+    ///
+    /// Follows CPython's algorithm: the bits set now but not in `value` are cleared, then the
+    /// bits in `value` not set now are set. Bits OpenSSL refuses to clear therefore stay set.
+    ///
+    /// ```python
+    /// ctx.options &= ~ssl.OP_NO_SSLv3
+    /// ctx.options |= ssl.OP_NO_TICKET
+    /// ```
+    /// ```
+    /// use pyssl::{OP_NO_SSLv3, OP_NO_TICKET};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_options(ctx.options() & !OP_NO_SSLv3)?;
+    /// ctx.set_options(ctx.options() | OP_NO_TICKET)?;
+    /// assert!(!ctx.options().contains(OP_NO_SSLv3));
+    /// assert!(ctx.options().contains(OP_NO_TICKET));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_options", alias = "SSL_CTX_clear_options")]
+    pub fn set_options(&self, value: Options) -> Result<()> {
+        let mut core = self.write();
+        let current = ffi::ctx_options(ffi::builder_ref(&core.ctx));
+        let new = value.bits();
+        ffi::ctx_update_options(&mut core.ctx, current & !new, !current & new);
+        Ok(())
+    }
+
+    /// `ctx.options = n` for a Python integer `n`.
+    ///
+    /// `n` is converted as the profile's CPython does, with the same `OverflowError`s: 3.11
+    /// takes a C `long` (negative values allowed, `2**63` and above rejected), 3.12 and later
+    /// an unsigned 64-bit integer (negative values rejected).
+    ///
+    /// ```python
+    /// ctx.options = -1   # 3.13: OverflowError: can't convert negative int to unsigned
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// let e = ctx.set_options_int(-1).unwrap_err();
+    /// assert_eq!(e.python_type(), "OverflowError");
+    /// assert_eq!(e.python_str(), "can't convert negative int to unsigned");
+    /// ctx.set_options_int(ctx.options_int() | i128::from(pyssl::OP_NO_TICKET.bits()))?;
+    /// assert!(ctx.options().contains(pyssl::OP_NO_TICKET));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_options", alias = "SSL_CTX_clear_options")]
+    pub fn set_options_int(&self, value: i128) -> Result<()> {
+        let bits = match self.profile.options_conversion {
+            IntConversion::SignedLong => i64::try_from(value)
+                .map_err(|_| Error::overflow("Python int too large to convert to C long"))?
+                as u64,
+            IntConversion::UnsignedLongLong => {
+                if value < 0 {
+                    return Err(Error::overflow("can't convert negative int to unsigned"));
+                }
+                u64::try_from(value).map_err(|_| Error::overflow("int too big to convert"))?
+            }
+        };
+        self.set_options(Options::from_bits_retain(bits))
+    }
+
+    // -- snapshot -------------------------------------------------------------------------
+
+    /// Every attribute `pyssl show` prints, as Python's values: `protocol`, `options`,
+    /// `verify_mode`, `verify_flags`, `check_hostname`, `minimum_version`, `maximum_version`,
+    /// `security_level`, `post_handshake_auth`, `hostname_checks_common_name`, `num_tickets`,
+    /// `keylog_filename`, `cert_store_stats`, `get_ciphers`, `get_ca_certs`.
+    ///
+    /// Enum and flag values appear as their plain integers, as `int(...)` shows them.
+    ///
+    /// ```python
+    /// {"protocol": int(ctx.protocol), "check_hostname": ctx.check_hostname, ...}
+    /// ```
+    /// ```
+    /// use pyssl::PyValue;
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// let snapshot = ctx.to_py()?;
+    /// assert_eq!(snapshot.get("protocol"), Some(&PyValue::Int(16)));
+    /// assert_eq!(snapshot.get("check_hostname"), Some(&PyValue::Bool(true)));
+    /// assert_eq!(snapshot.get("keylog_filename"), Some(&PyValue::None));
+    /// assert_eq!(snapshot.get("get_ca_certs"), Some(&PyValue::List(vec![])));
+    /// # Ok(()) }
+    /// ```
+    pub fn to_py(&self) -> Result<PyValue> {
+        let int = |v: i128| PyValue::Int(v);
+        let keylog = self.keylog_filename().map_or(PyValue::None, |p| {
+            PyValue::Str(p.to_string_lossy().into_owned())
+        });
+        Ok(PyValue::Dict(vec![
+            ("protocol".into(), int(self.protocol.0.into())),
+            ("options".into(), int(self.options().bits().into())),
+            ("verify_mode".into(), int(self.verify_mode().0.into())),
+            (
+                "verify_flags".into(),
+                int(self.verify_flags().bits().into()),
+            ),
+            (
+                "check_hostname".into(),
+                PyValue::Bool(self.check_hostname()),
+            ),
+            (
+                "minimum_version".into(),
+                int(self.minimum_version().0.into()),
+            ),
+            (
+                "maximum_version".into(),
+                int(self.maximum_version().0.into()),
+            ),
+            ("security_level".into(), int(self.security_level().into())),
+            (
+                "post_handshake_auth".into(),
+                PyValue::Bool(self.post_handshake_auth()),
+            ),
+            (
+                "hostname_checks_common_name".into(),
+                PyValue::Bool(self.hostname_checks_common_name()),
+            ),
+            ("num_tickets".into(), int(self.num_tickets() as i128)),
+            ("keylog_filename".into(), keylog),
+            ("cert_store_stats".into(), self.cert_store_stats().to_py()),
+            (
+                "get_ciphers".into(),
+                PyValue::List(self.get_ciphers()?.iter().map(CipherInfo::to_py).collect()),
+            ),
+            (
+                "get_ca_certs".into(),
+                PyValue::List(
+                    self.get_ca_certs()?
+                        .iter()
+                        .map(CertificateDict::to_py)
+                        .collect(),
+                ),
+            ),
+        ]))
+    }
+}
+
+impl std::fmt::Debug for SslContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SslContext")
+            .field("protocol", &self.protocol)
+            .field("profile", &self.profile.label())
+            .field("options", &self.options())
+            .field("verify_mode", &self.verify_mode())
+            .field("check_hostname", &self.check_hostname())
+            .finish()
+    }
+}
+
+impl std::fmt::Display for Purpose {
+    /// Python's `str()` of an `_ASN1Object` (what `ValueError(purpose)` shows).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "_ASN1Object(nid={}, shortname={}, longname={}, oid={})",
+            self.nid,
+            py_repr_str(self.shortname),
+            py_repr_str(self.longname),
+            py_repr_str(self.oid)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn context_is_send_and_sync() {
+        assert_send_sync::<SslContext>();
+    }
+}
