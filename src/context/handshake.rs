@@ -75,22 +75,7 @@ impl SslContext {
     pub fn get_ciphers(&self) -> Result<Vec<CipherInfo>> {
         self.with_ctx(|c| {
             let ssl = openssl::ssl::Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
-            Ok(ffi::ssl_ciphers(&ssl)
-                .into_iter()
-                .map(|r| CipherInfo {
-                    id: r.id,
-                    name: r.name,
-                    protocol: r.protocol,
-                    description: r.description,
-                    strength_bits: r.strength_bits,
-                    alg_bits: r.alg_bits,
-                    aead: r.aead,
-                    symmetric: r.symmetric,
-                    digest: r.digest,
-                    kea: r.kea,
-                    auth: r.auth,
-                })
-                .collect())
+            Ok(ffi::ssl_ciphers(&ssl))
         })
     }
 

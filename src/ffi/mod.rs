@@ -20,6 +20,8 @@ use openssl::x509::store::X509StoreRef;
 use openssl::x509::{X509, X509Ref};
 use openssl_sys as sys;
 
+use crate::context::CipherInfo;
+
 /// `int (*pem_password_cb)(char *buf, int size, int rwflag, void *userdata)`.
 pub(crate) type PemPasswordCb =
     unsafe extern "C" fn(buf: *mut c_char, size: c_int, rwflag: c_int, u: *mut c_void) -> c_int;
@@ -413,23 +415,8 @@ pub(crate) fn x509_is_ca(cert: &X509Ref) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Ciphers
 
-/// What CPython's `cipher_to_dict` reads from one `SSL_CIPHER`.
-pub(crate) struct RawCipher {
-    pub id: u32,
-    pub name: String,
-    pub protocol: String,
-    pub description: String,
-    pub strength_bits: i32,
-    pub alg_bits: i32,
-    pub aead: bool,
-    pub symmetric: Option<String>,
-    pub digest: Option<String>,
-    pub kea: Option<String>,
-    pub auth: Option<String>,
-}
-
-/// `SSL_get_ciphers(ssl)`, decoded.
-pub(crate) fn ssl_ciphers(ssl: &SslRef) -> Vec<RawCipher> {
+/// `SSL_get_ciphers(ssl)`, decoded as CPython's `cipher_to_dict` reads each `SSL_CIPHER`.
+pub(crate) fn ssl_ciphers(ssl: &SslRef) -> Vec<CipherInfo> {
     let mut out = Vec::new();
     // SAFETY: the SSL is live for the whole call; the stack and its ciphers are owned by it
     // (ciphers are static tables) and only read here.
@@ -451,7 +438,7 @@ pub(crate) fn ssl_ciphers(ssl: &SslRef) -> Vec<RawCipher> {
             }
             let mut alg_bits: c_int = 0;
             let strength_bits = sys::SSL_CIPHER_get_bits(c, &mut alg_bits);
-            out.push(RawCipher {
+            out.push(CipherInfo {
                 id: SSL_CIPHER_get_id(c),
                 name: cstr_opt(sys::SSL_CIPHER_get_name(c)).unwrap_or_default(),
                 protocol: cstr_opt(sys::SSL_CIPHER_get_version(c)).unwrap_or_default(),
