@@ -82,7 +82,7 @@ pub fn oracle(version: &str) -> Option<Oracle> {
     let out = Command::new(&python)
         .args([
             "-c",
-            "import os, test; print(os.path.join(os.path.dirname(test.__file__), 'certdata'))",
+            "import os, test; d = os.path.dirname(test.__file__); c = os.path.join(d, 'certdata'); print(c if os.path.isdir(c) else d)",
         ])
         .output()
         .expect("run python");
