@@ -91,6 +91,8 @@ def password_arg(spec):
         return bytes.fromhex(spec["bytes_hex"])
     if "callback_text" in spec:
         return lambda: spec["callback_text"]
+    if "callback_repeat" in spec:
+        return lambda: spec["callback_repeat"][0] * spec["callback_repeat"][1]
     if "callback_value_error" in spec:
         def cb():
             raise ValueError(spec["callback_value_error"])
@@ -108,8 +110,6 @@ def get_attr(ctx, name):
         return int(v)
     if name == "sni_callback":
         return v is not None
-    if name == "keylog_filename":
-        return None if v is None else os.fsdecode(v)
     return v
 
 

@@ -182,6 +182,10 @@ pub(crate) struct PasswordState<'a> {
     pub source: Option<PasswordSource<'a>>,
     /// The first Rust-level error raised while OpenSSL asked (CPython's `pw_info.error`).
     pub error: Option<Error>,
+    /// That error arose while a password *callback* was the source.
+    pub error_in_callback: bool,
+    /// That error was raised by the callback itself (not the length check).
+    pub callback_raised: bool,
 }
 
 unsafe extern "C" fn password_trampoline(
@@ -203,16 +207,23 @@ unsafe extern "C" fn password_trampoline(
             Some(PasswordSource::Callback(f)) => match f() {
                 Ok(p) => p,
                 Err(e) => {
-                    state.error.get_or_insert(e);
+                    if state.error.is_none() {
+                        state.error = Some(e);
+                        state.error_in_callback = true;
+                        state.callback_raised = true;
+                    }
                     return -1;
                 }
             },
         };
         let capacity = usize::try_from(size).unwrap_or(0);
         if password.len() > capacity {
-            state.error.get_or_insert(Error::value(format!(
-                "password cannot be longer than {size} bytes"
-            )));
+            if state.error.is_none() {
+                state.error = Some(Error::value(format!(
+                    "password cannot be longer than {size} bytes"
+                )));
+                state.error_in_callback = matches!(state.source, Some(PasswordSource::Callback(_)));
+            }
             return -1;
         }
         // SAFETY: buf has room for `size` bytes and password.len() <= size.

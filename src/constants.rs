@@ -447,8 +447,10 @@ pub fn python_constants(version: (u32, u32)) -> Vec<(&'static str, i128)> {
         op("OP_NO_TICKET", OP_NO_TICKET),
         op("OP_NO_RENEGOTIATION", OP_NO_RENEGOTIATION),
         op("OP_ENABLE_MIDDLEBOX_COMPAT", OP_ENABLE_MIDDLEBOX_COMPAT),
-        op("OP_IGNORE_UNEXPECTED_EOF", OP_IGNORE_UNEXPECTED_EOF),
     ]);
+    if version >= (3, 8) {
+        out.push(op("OP_IGNORE_UNEXPECTED_EOF", OP_IGNORE_UNEXPECTED_EOF));
+    }
     if version >= (3, 12) {
         out.push(op("OP_LEGACY_SERVER_CONNECT", OP_LEGACY_SERVER_CONNECT));
         out.push(op("OP_ENABLE_KTLS", OP_ENABLE_KTLS));

@@ -19,16 +19,11 @@
 //!
 //! # Defaults
 //!
-//! | | 3.11 | 3.13 |
-//! |---|---|---|
-//! | cipher string | `@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM` | same |
-//! | minimum version (TLS, TLS_CLIENT, TLS_SERVER) | TLSv1_2 | TLSv1_2 |
-//! | `create_default_context` verify flags added | — | `VERIFY_X509_PARTIAL_CHAIN \| VERIFY_X509_STRICT` |
-//! | session id context `"Python\0"` | on the SSL_CTX | on server-side connections |
-//! | `options` setter integer conversion | C `long` | unsigned 64-bit |
-//! | DER `cadata` end of data | trailing `HEADER_TOO_LONG` accepted | must end on a certificate boundary |
+//! The table in README.md ("Profiles") is generated from these values by
+//! [`Profile::markdown_table`]; a test fails when the two disagree.
 
 use crate::constants::{Options, TlsVersion, VerifyFlags};
+use crate::error::MnemonicTable;
 
 /// Where CPython sets the `"Python\0"` session id context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +41,27 @@ pub enum IntConversion {
     SignedLong,
     /// `PyLong_AsUnsignedLongLong`: negatives and `>= 2**64` are OverflowErrors.
     UnsignedLongLong,
+}
+
+/// How `int(ctx.options)` reads the 64 option bits back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionsReadback {
+    /// A signed C `long` kept as is (bit 63 set reads negative): 3.7–3.10.
+    SignedLong,
+    /// A signed C `long` wrapped by 3.11's `Options` IntFlag, which maps a negative `v` to
+    /// `max(2**32, 2**v.bit_length()) + v`.
+    SignedLongIntFlag,
+    /// Unsigned 64-bit (3.12+).
+    Unsigned,
+}
+
+/// How `set_ecdh_curve` hands the curve to OpenSSL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcdhCurveCall {
+    /// `EC_KEY_new_by_curve_name` + `SSL_CTX_set_tmp_ecdh` (through 3.10): only EC curves.
+    TmpEcdh,
+    /// `SSL_CTX_set1_groups` with one group (3.11+): X25519 and X448 work too.
+    Set1Groups,
 }
 
 /// The behaviour of one CPython release line.
@@ -67,67 +83,250 @@ pub struct Profile {
     pub session_id_context: SessionIdContext,
     /// Integer conversion of the `options` setter.
     pub options_conversion: IntConversion,
+    /// How the `options` getter reads the bits back.
+    pub options_readback: OptionsReadback,
     /// DER `cadata` must end exactly at a certificate boundary (3.12+).
     pub der_cadata_strict_eof: bool,
     /// `create_default_context` honours `SSLKEYLOGFILE` (3.8+).
     pub honours_sslkeylogfile: bool,
-    /// `create_default_context` uses TLS_CLIENT / TLS_SERVER (3.10+) instead of PROTOCOL_TLS.
+    /// `create_default_context` uses TLS_CLIENT / TLS_SERVER (3.10+) instead of PROTOCOL_TLS,
+    /// and rejects other purposes with ValueError (earlier: treated like CLIENT_AUTH).
     pub purpose_specific_protocols: bool,
     /// The "invalid or unsupported protocol version" message names the number (3.10+).
     pub protocol_error_has_number: bool,
+    /// `minimum_version`/`maximum_version` setters accept only known versions, with
+    /// "Unsupported TLS/SSL version" (3.10+); earlier ones pass any value to OpenSSL.
+    pub version_setter_validates: bool,
+    /// How `set_ecdh_curve` calls OpenSSL.
+    pub ecdh_curve_call: EcdhCurveCall,
+    /// `SSLContext.security_level` exists (3.10+).
+    pub has_security_level: bool,
+    /// `SSLContext.num_tickets` and `keylog_filename` exist (3.8+).
+    pub has_num_tickets_and_keylog: bool,
+    /// The `[LIB: REASON]` mnemonic table compiled into that CPython.
+    pub mnemonics: MnemonicTable,
+    /// `cadata` without any certificate raises the explicit "cadata does not contain a
+    /// certificate" errors, and a load ending without a queued error succeeds (3.8+). 3.7
+    /// reports whatever the queue holds, "unknown error" when it is empty.
+    pub cadata_explicit_errors: bool,
+    /// 3.7 quirks of argument and callback errors: a path with a NUL byte for `cafile`,
+    /// `capath`, `certfile` or `keyfile` is a TypeError ("cafile should be a valid filesystem
+    /// path"), and an exception inside a password callback surfaces as a `SystemError`.
+    pub py37_argument_quirks: bool,
 }
 
+const CIPHERS_37: &str = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK";
 const CIPHERS_310: &str =
     "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
 
 impl Profile {
-    /// CPython 3.11 (compared with 3.11.7).
-    pub const PY311: Profile = Profile {
-        version: (3, 11),
-        reference_release: "3.11.7",
-        default_cipher_string: CIPHERS_310,
-        default_minimum_version: Some(TlsVersion::TLSv1_2),
+    /// CPython 3.7 (compared with 3.7.16).
+    pub const PY37: Profile = Profile {
+        version: (3, 7),
+        reference_release: "3.7.16",
+        default_cipher_string: CIPHERS_37,
+        default_minimum_version: None,
         extra_options: Options::empty(),
         default_context_verify_flags: VerifyFlags::empty(),
         session_id_context: SessionIdContext::Context,
         options_conversion: IntConversion::SignedLong,
+        options_readback: OptionsReadback::SignedLong,
         der_cadata_strict_eof: false,
-        honours_sslkeylogfile: true,
-        purpose_specific_protocols: true,
-        protocol_error_has_number: true,
+        honours_sslkeylogfile: false,
+        purpose_specific_protocols: false,
+        protocol_error_has_number: false,
+        version_setter_validates: false,
+        ecdh_curve_call: EcdhCurveCall::TmpEcdh,
+        has_security_level: false,
+        has_num_tickets_and_keylog: false,
+        mnemonics: MnemonicTable::Py37,
+        cadata_explicit_errors: false,
+        py37_argument_quirks: true,
     };
 
-    /// CPython 3.13 (compared with 3.13.0); the default profile.
-    pub const PY313: Profile = Profile {
-        version: (3, 13),
-        reference_release: "3.13.0",
+    /// CPython 3.8 (compared with 3.8.18): adds `OP_IGNORE_UNEXPECTED_EOF` on OpenSSL 3,
+    /// `num_tickets`, `keylog_filename` and `SSLKEYLOGFILE`.
+    pub const PY38: Profile = Profile {
+        version: (3, 8),
+        reference_release: "3.8.18",
+        extra_options: Options::IGNORE_UNEXPECTED_EOF,
+        honours_sslkeylogfile: true,
+        has_num_tickets_and_keylog: true,
+        mnemonics: MnemonicTable::OpenSsl30,
+        cadata_explicit_errors: true,
+        py37_argument_quirks: false,
+        ..Profile::PY37
+    };
+
+    /// CPython 3.9 (compared with 3.9.18).
+    pub const PY39: Profile = Profile {
+        version: (3, 9),
+        reference_release: "3.9.18",
+        ..Profile::PY38
+    };
+
+    /// CPython 3.10 (compared with 3.10.13): TLS_CLIENT/TLS_SERVER, the `@SECLEVEL=2` cipher
+    /// string, TLS 1.2 minimum, `security_level`, validated version setters.
+    pub const PY310: Profile = Profile {
+        version: (3, 10),
+        reference_release: "3.10.13",
         default_cipher_string: CIPHERS_310,
         default_minimum_version: Some(TlsVersion::TLSv1_2),
         extra_options: Options::empty(),
+        purpose_specific_protocols: true,
+        protocol_error_has_number: true,
+        version_setter_validates: true,
+        has_security_level: true,
+        ..Profile::PY39
+    };
+
+    /// CPython 3.11 (compared with 3.11.7): `set_ecdh_curve` through `SSL_CTX_set1_groups`,
+    /// the IntFlag readback quirk of `options`.
+    pub const PY311: Profile = Profile {
+        version: (3, 11),
+        reference_release: "3.11.7",
+        options_readback: OptionsReadback::SignedLongIntFlag,
+        ecdh_curve_call: EcdhCurveCall::Set1Groups,
+        ..Profile::PY310
+    };
+
+    /// CPython 3.12 (compared with 3.12.1): unsigned 64-bit `options`, strict DER `cadata`.
+    pub const PY312: Profile = Profile {
+        version: (3, 12),
+        reference_release: "3.12.1",
+        options_conversion: IntConversion::UnsignedLongLong,
+        options_readback: OptionsReadback::Unsigned,
+        der_cadata_strict_eof: true,
+        ..Profile::PY311
+    };
+
+    /// CPython 3.13 (compared with 3.13.0); the default profile: `create_default_context`
+    /// adds `VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT`, the session id context moves to
+    /// server-side connections.
+    pub const PY313: Profile = Profile {
+        version: (3, 13),
+        reference_release: "3.13.0",
         default_context_verify_flags: VerifyFlags::X509_PARTIAL_CHAIN
             .union(VerifyFlags::X509_STRICT),
         session_id_context: SessionIdContext::ServerConnections,
-        options_conversion: IntConversion::UnsignedLongLong,
-        der_cadata_strict_eof: true,
-        honours_sslkeylogfile: true,
-        purpose_specific_protocols: true,
-        protocol_error_has_number: true,
+        ..Profile::PY312
     };
 
     /// Every shipped profile, oldest first.
-    pub const ALL: &'static [Profile] = &[Profile::PY311, Profile::PY313];
+    pub const ALL: &'static [Profile] = &[
+        Profile::PY37,
+        Profile::PY38,
+        Profile::PY39,
+        Profile::PY310,
+        Profile::PY311,
+        Profile::PY312,
+        Profile::PY313,
+    ];
 
     /// The profile for `"3.11"`, `"3.13"`, ... (`None` if not shipped).
     pub fn by_version(version: &str) -> Option<Profile> {
-        Profile::ALL
-            .iter()
-            .find(|p| format!("{}.{}", p.version.0, p.version.1) == version)
-            .copied()
+        Profile::ALL.iter().find(|p| p.label() == version).copied()
     }
 
     /// `"3.13"`-style label.
     pub fn label(&self) -> String {
         format!("{}.{}", self.version.0, self.version.1)
+    }
+
+    /// The README's profile table (Markdown), generated from the profiles themselves.
+    pub fn markdown_table() -> String {
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let mut rows: Vec<(&str, Vec<String>)> = vec![
+            ("compared with", vec![]),
+            ("cipher string", vec![]),
+            ("minimum version (TLS, TLS_CLIENT, TLS_SERVER)", vec![]),
+            ("extra constructor options", vec![]),
+            ("create_default_context protocols", vec![]),
+            ("create_default_context adds verify flags", vec![]),
+            ("session id context", vec![]),
+            ("`options` setter / getter", vec![]),
+            ("DER cadata must end on a certificate", vec![]),
+            ("SSLKEYLOGFILE", vec![]),
+            (
+                "`security_level` / `num_tickets`, `keylog_filename`",
+                vec![],
+            ),
+            ("version setters validate", vec![]),
+            ("set_ecdh_curve", vec![]),
+        ];
+        for p in Profile::ALL {
+            let cells = [
+                p.reference_release.to_string(),
+                if p.default_cipher_string == CIPHERS_37 {
+                    "`DEFAULT:!aNULL:…:!PSK`".to_string()
+                } else {
+                    "`@SECLEVEL=2:ECDH+AESGCM:…`".to_string()
+                },
+                p.default_minimum_version
+                    .and_then(|v| v.name())
+                    .unwrap_or("—")
+                    .to_string(),
+                if p.extra_options.is_empty() {
+                    "—".to_string()
+                } else {
+                    "OP_IGNORE_UNEXPECTED_EOF".to_string()
+                },
+                if p.purpose_specific_protocols {
+                    "TLS_CLIENT / TLS_SERVER".to_string()
+                } else {
+                    "PROTOCOL_TLS".to_string()
+                },
+                if p.default_context_verify_flags.is_empty() {
+                    "—".to_string()
+                } else {
+                    "PARTIAL_CHAIN, STRICT".to_string()
+                },
+                match p.session_id_context {
+                    SessionIdContext::Context => "SSL_CTX".to_string(),
+                    SessionIdContext::ServerConnections => "server connections".to_string(),
+                },
+                format!(
+                    "{} / {}",
+                    match p.options_conversion {
+                        IntConversion::SignedLong => "long",
+                        IntConversion::UnsignedLongLong => "u64",
+                    },
+                    match p.options_readback {
+                        OptionsReadback::SignedLong => "long",
+                        OptionsReadback::SignedLongIntFlag => "long+IntFlag",
+                        OptionsReadback::Unsigned => "u64",
+                    }
+                ),
+                yes(p.der_cadata_strict_eof).to_string(),
+                yes(p.honours_sslkeylogfile).to_string(),
+                format!(
+                    "{} / {}",
+                    yes(p.has_security_level),
+                    yes(p.has_num_tickets_and_keylog)
+                ),
+                yes(p.version_setter_validates).to_string(),
+                match p.ecdh_curve_call {
+                    EcdhCurveCall::TmpEcdh => "tmp_ecdh".to_string(),
+                    EcdhCurveCall::Set1Groups => "set1_groups".to_string(),
+                },
+            ];
+            for (row, cell) in rows.iter_mut().zip(cells) {
+                row.1.push(cell);
+            }
+        }
+        let mut out = String::from("| |");
+        for p in Profile::ALL {
+            out.push_str(&format!(" {} |", p.label()));
+        }
+        out.push_str("\n|---|");
+        for _ in Profile::ALL {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for (name, cells) in rows {
+            out.push_str(&format!("| {name} | {} |\n", cells.join(" | ")));
+        }
+        out
     }
 }
 

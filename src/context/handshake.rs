@@ -11,6 +11,7 @@ use crate::callbacks::{self, PasswordSource, PasswordState, SniCallback};
 use crate::constants::Protocol;
 use crate::error::{Error, Result, py_repr_str};
 use crate::ffi;
+use crate::profiles::EcdhCurveCall;
 
 impl SslContext {
     // -- ciphers --------------------------------------------------------------------------
@@ -74,7 +75,8 @@ impl SslContext {
     #[doc(alias = "SSL_get_ciphers", alias = "SSL_CIPHER_description")]
     pub fn get_ciphers(&self) -> Result<Vec<CipherInfo>> {
         self.with_ctx(|c| {
-            let ssl = openssl::ssl::Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
+            let ssl = openssl::ssl::Ssl::new(c)
+                .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))?;
             Ok(ffi::ssl_ciphers(&ssl))
         })
     }
@@ -135,8 +137,8 @@ impl SslContext {
         keyfile: Option<&Path>,
         password: Option<Password<'_>>,
     ) -> Result<()> {
-        let certfile = path_cstring(certfile)?;
-        let keyfile = keyfile.map(path_cstring).transpose()?;
+        let certfile = self.path_arg(certfile, "certfile")?;
+        let keyfile = keyfile.map(|p| self.path_arg(p, "keyfile")).transpose()?;
         let mut state = PasswordState {
             source: match password {
                 Some(Password::Bytes(b)) => Some(PasswordSource::Bytes(b)),
@@ -144,6 +146,8 @@ impl SslContext {
                 None => None,
             },
             error: None,
+            error_in_callback: false,
+            callback_raised: false,
         };
         let mut core = self.write();
         // Which step failed, and the errno right after it (CPython reads it there).
@@ -164,17 +168,32 @@ impl SslContext {
         });
         match failed {
             None => Ok(()),
-            Some((_, true)) => Err(ssl_error_from_queue()),
+            Some((_, true)) => Err(ssl_error_from_queue(self.profile.mnemonics)),
             Some((errno, false)) => match state.error.take() {
                 Some(e) => {
                     ffi::err_clear();
-                    Err(e)
+                    Err(
+                        if self.profile.py37_argument_quirks && state.error_in_callback {
+                            // 3.7 returned from its password callback with the exception still
+                            // set, which the interpreter reports as a SystemError.
+                            Error::system(if state.callback_raised {
+                                format!(
+                                    "<class '{}'> returned a result with an error set",
+                                    e.python_type()
+                                )
+                            } else {
+                                "PyEval_EvalFrameEx returned a result with an error set".to_string()
+                            })
+                        } else {
+                            e
+                        },
+                    )
                 }
                 _ if errno != 0 => {
                     ffi::err_clear();
                     Err(Error::os(errno, None))
                 }
-                _ => Err(ssl_error_from_queue()),
+                _ => Err(ssl_error_from_queue(self.profile.mnemonics)),
             },
         }
     }
@@ -367,8 +386,21 @@ impl SslContext {
         }
         let mut core = self.write();
         ffi::err_clear();
-        if !ffi::ctx_set1_group(&mut core.ctx, nid) {
-            return Err(ssl_error_from_queue());
+        match self.profile.ecdh_curve_call {
+            EcdhCurveCall::Set1Groups => {
+                if !ffi::ctx_set1_group(&mut core.ctx, nid) {
+                    return Err(ssl_error_from_queue(self.profile.mnemonics));
+                }
+            }
+            EcdhCurveCall::TmpEcdh => {
+                // EC_KEY_new_by_curve_name, then SSL_CTX_set_tmp_ecdh, whose result CPython
+                // ignores.
+                let key = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::from_raw(nid))
+                    .and_then(|g| openssl::ec::EcKey::from_group(&g))
+                    .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))?;
+                let _ = core.ctx.set_tmp_ecdh(&key);
+                ffi::err_clear();
+            }
         }
         Ok(())
     }
@@ -404,10 +436,12 @@ impl SslContext {
         ffi::err_clear();
         let dh = match openssl::dh::Dh::params_from_pem(&data) {
             Ok(dh) => dh,
-            Err(e) => return Err(Error::from_stack(&e)),
+            Err(e) => return Err(Error::from_stack(&e).name_with(self.profile.mnemonics)),
         };
         let mut core = self.write();
-        core.ctx.set_tmp_dh(&dh).map_err(|e| Error::from_stack(&e))
+        core.ctx
+            .set_tmp_dh(&dh)
+            .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))
     }
 
     /// `ctx.keylog_filename`: the file TLS secrets are logged to, if any.

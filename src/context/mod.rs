@@ -47,11 +47,12 @@ use openssl::ssl::{SslContextBuilder, SslContextRef, SslMode, SslVerifyMode};
 use crate::callbacks::{self, Slots, SniCallback};
 use crate::certificate::CertificateDict;
 use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
-use crate::error::{Error, ErrorKind, Result, py_repr_str};
+use crate::error::{Error, ErrorKind, MnemonicTable, Result, py_repr_str};
 use crate::ffi;
-use crate::profiles::{IntConversion, Profile, SessionIdContext};
+use crate::profiles::{IntConversion, OptionsReadback, Profile, SessionIdContext};
 use crate::pyvalue::PyValue;
 
+mod attrs;
 mod handshake;
 mod trust;
 mod values;
@@ -185,7 +186,10 @@ pub fn create_default_context_with(
     opts: CreateOptions<'_>,
 ) -> Result<SslContext> {
     let profile = opts.profile;
-    let protocol = if purpose == Purpose::SERVER_AUTH {
+    let protocol = if !profile.purpose_specific_protocols {
+        // Through 3.9 every purpose gets PROTOCOL_TLS; only SERVER_AUTH turns on checks.
+        Protocol::PROTOCOL_TLS
+    } else if purpose == Purpose::SERVER_AUTH {
         Protocol::PROTOCOL_TLS_CLIENT
     } else if purpose == Purpose::CLIENT_AUTH {
         Protocol::PROTOCOL_TLS_SERVER
@@ -226,6 +230,9 @@ struct Core {
     keylog_installed: bool,
     alpn_installed: bool,
     sni_callback: Option<SniCallback>,
+    /// Attributes set that this profile's `SSLContext` does not define: Python stores them
+    /// in the instance `__dict__` (see [`SslContext::setattr`]).
+    instance_attrs: Vec<(String, PyValue)>,
 }
 
 /// Python's `ssl.SSLContext`: an OpenSSL `SSL_CTX` plus the settings CPython keeps beside it
@@ -254,13 +261,26 @@ pub struct SslContext {
 }
 
 /// Convert a path as `PyUnicode_FSConverter` does: any bytes but NUL.
+impl SslContext {
+    /// Convert the path argument `arg` (`"cafile"`, ...) with the profile's error for a NUL.
+    fn path_arg(&self, path: &Path, arg: &str) -> Result<CString> {
+        path_cstring(path).map_err(|e| {
+            if self.profile.py37_argument_quirks {
+                Error::type_error(format!("{arg} should be a valid filesystem path"))
+            } else {
+                e
+            }
+        })
+    }
+}
+
 fn path_cstring(path: &Path) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
     CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::value("embedded null byte"))
 }
 
 /// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
-fn ssl_error_from_queue() -> Error {
+fn ssl_error_from_queue(table: MnemonicTable) -> Error {
     let code = ffi::err_peek_last();
     let reason = if code != 0 {
         ffi::err_reason_string(code)
@@ -268,17 +288,17 @@ fn ssl_error_from_queue() -> Error {
         None
     };
     ffi::err_clear();
-    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None)
+    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None).name_with(table)
 }
 
 /// After a failed file call: OSError from errno (no filename) if set, else from the queue.
-fn file_error() -> Error {
+fn file_error(table: MnemonicTable) -> Error {
     let errno = ffi::errno_get();
     if errno != 0 {
         ffi::err_clear();
         Error::os(errno, None)
     } else {
-        ssl_error_from_queue()
+        ssl_error_from_queue(table)
     }
 }
 
@@ -343,7 +363,8 @@ impl SslContext {
             }));
         };
         ffi::err_clear();
-        let mut ctx = SslContextBuilder::new(method).map_err(|e| Error::from_stack(&e))?;
+        let mut ctx = SslContextBuilder::new(method)
+            .map_err(|e| Error::from_stack(&e).name_with(profile.mnemonics))?;
         let client = protocol == Protocol::PROTOCOL_TLS_CLIENT;
         ctx.set_verify(if client {
             SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
@@ -376,7 +397,7 @@ impl SslContext {
         ctx.set_mode(SslMode::RELEASE_BUFFERS);
         if profile.session_id_context == SessionIdContext::Context {
             ctx.set_session_id_context(b"Python\0")
-                .map_err(|e| Error::from_stack(&e))?;
+                .map_err(|e| Error::from_stack(&e).name_with(profile.mnemonics))?;
         }
         ffi::ctx_update_verify_flags(&mut ctx, 0, VerifyFlags::X509_TRUSTED_FIRST.bits());
         ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
@@ -395,6 +416,7 @@ impl SslContext {
                 keylog_installed: false,
                 alpn_installed: false,
                 sni_callback: None,
+                instance_attrs: Vec::new(),
             }),
         })
     }
@@ -486,12 +508,15 @@ impl SslContext {
     pub fn options_int(&self) -> i128 {
         let bits = self.options().bits();
         let signed = bits as i64;
-        if self.profile.options_conversion == IntConversion::SignedLong && signed < 0 {
-            let magnitude = -i128::from(signed);
-            let bit_length = 128 - magnitude.leading_zeros();
-            (1i128 << 32).max(1i128 << bit_length) + i128::from(signed)
-        } else {
-            i128::from(bits)
+        match self.profile.options_readback {
+            OptionsReadback::Unsigned => i128::from(bits),
+            OptionsReadback::SignedLong => i128::from(signed),
+            OptionsReadback::SignedLongIntFlag if signed < 0 => {
+                let magnitude = -i128::from(signed);
+                let bit_length = 128 - magnitude.leading_zeros();
+                (1i128 << 32).max(1i128 << bit_length) + i128::from(signed)
+            }
+            OptionsReadback::SignedLongIntFlag => i128::from(signed),
         }
     }
 
@@ -582,56 +607,30 @@ impl SslContext {
     /// # Ok(()) }
     /// ```
     pub fn to_py(&self) -> Result<PyValue> {
-        let int = |v: i128| PyValue::Int(v);
-        let keylog = self.keylog_filename().map_or(PyValue::None, |p| {
-            PyValue::Str(p.to_string_lossy().into_owned())
-        });
-        Ok(PyValue::Dict(vec![
-            ("protocol".into(), int(self.protocol.0.into())),
-            ("options".into(), int(self.options().bits().into())),
-            ("verify_mode".into(), int(self.verify_mode().0.into())),
-            (
-                "verify_flags".into(),
-                int(self.verify_flags().bits().into()),
+        let mut items = Vec::new();
+        for name in attrs::SHOWN {
+            match self.getattr(name) {
+                Ok(v) => items.push((name.to_string(), v)),
+                // Attributes this profile's CPython does not have are left out.
+                Err(e) if e.kind() == crate::error::ErrorKind::Attribute => {}
+                Err(e) => return Err(e),
+            }
+        }
+        items.push(("cert_store_stats".into(), self.cert_store_stats().to_py()));
+        items.push((
+            "get_ciphers".into(),
+            PyValue::List(self.get_ciphers()?.iter().map(CipherInfo::to_py).collect()),
+        ));
+        items.push((
+            "get_ca_certs".into(),
+            PyValue::List(
+                self.get_ca_certs()?
+                    .iter()
+                    .map(CertificateDict::to_py)
+                    .collect(),
             ),
-            (
-                "check_hostname".into(),
-                PyValue::Bool(self.check_hostname()),
-            ),
-            (
-                "minimum_version".into(),
-                int(self.minimum_version().0.into()),
-            ),
-            (
-                "maximum_version".into(),
-                int(self.maximum_version().0.into()),
-            ),
-            ("security_level".into(), int(self.security_level().into())),
-            (
-                "post_handshake_auth".into(),
-                PyValue::Bool(self.post_handshake_auth()),
-            ),
-            (
-                "hostname_checks_common_name".into(),
-                PyValue::Bool(self.hostname_checks_common_name()),
-            ),
-            ("num_tickets".into(), int(self.num_tickets() as i128)),
-            ("keylog_filename".into(), keylog),
-            ("cert_store_stats".into(), self.cert_store_stats().to_py()),
-            (
-                "get_ciphers".into(),
-                PyValue::List(self.get_ciphers()?.iter().map(CipherInfo::to_py).collect()),
-            ),
-            (
-                "get_ca_certs".into(),
-                PyValue::List(
-                    self.get_ca_certs()?
-                        .iter()
-                        .map(CertificateDict::to_py)
-                        .collect(),
-                ),
-            ),
-        ]))
+        ));
+        Ok(PyValue::Dict(items))
     }
 }
 

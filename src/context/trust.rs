@@ -4,7 +4,7 @@ use std::path::Path;
 
 use openssl::ssl::SslContextBuilder;
 
-use super::{CaData, CertStoreStats, SslContext, file_error, path_cstring, ssl_error_from_queue};
+use super::{CaData, CertStoreStats, SslContext, file_error, ssl_error_from_queue};
 use crate::certificate::{CertificateDict, decode_certificate};
 use crate::constants::Purpose;
 use crate::error::{Error, ErrorKind, Result};
@@ -78,8 +78,8 @@ impl SslContext {
                 "cafile, capath and cadata cannot be all omitted",
             ));
         }
-        let cafile = cafile.map(path_cstring).transpose()?;
-        let capath = capath.map(path_cstring).transpose()?;
+        let cafile = cafile.map(|p| self.path_arg(p, "cafile")).transpose()?;
+        let capath = capath.map(|p| self.path_arg(p, "capath")).transpose()?;
         let mut core = self.write();
         if let Some(data) = cadata {
             let (bytes, pem) = match data {
@@ -97,7 +97,7 @@ impl SslContext {
             ffi::err_clear();
             ffi::errno_clear();
             if !ffi::ctx_load_verify_locations(&mut core.ctx, cafile.as_ref(), capath.as_ref()) {
-                return Err(file_error());
+                return Err(file_error(self.profile.mnemonics));
             }
         }
         Ok(())
@@ -141,7 +141,8 @@ impl SslContext {
         let err = ffi::err_peek_last();
         let lib = openssl_sys::ERR_GET_LIB(err as _);
         let reason = openssl_sys::ERR_GET_REASON(err as _);
-        if loaded == 0 {
+        let explicit = self.profile.cadata_explicit_errors;
+        if loaded == 0 && explicit {
             ffi::err_clear();
             let msg = if pem {
                 "no start line: cadata does not contain a certificate"
@@ -157,11 +158,13 @@ impl SslContext {
         } else {
             lib == openssl_sys::ERR_LIB_ASN1 && reason == ASN1_R_HEADER_TOO_LONG
         };
-        if clean_end || err == 0 {
+        // 3.7 accepts only a load that ended on its end-of-data error; 3.8+ also one that
+        // left the queue empty.
+        if loaded > 0 && (clean_end || (err == 0 && explicit)) {
             ffi::err_clear();
             Ok(())
         } else {
-            Err(ssl_error_from_queue())
+            Err(ssl_error_from_queue(self.profile.mnemonics))
         }
     }
 
@@ -204,7 +207,7 @@ impl SslContext {
         let mut core = self.write();
         ffi::err_clear();
         if !ffi::ctx_set_default_verify_paths(&mut core.ctx) {
-            return Err(ssl_error_from_queue());
+            return Err(ssl_error_from_queue(self.profile.mnemonics));
         }
         Ok(())
     }
@@ -364,7 +367,10 @@ impl SslContext {
     pub fn get_ca_certs_der(&self) -> Result<Vec<Vec<u8>>> {
         self.ca_certs()
             .iter()
-            .map(|x| x.to_der().map_err(|e| Error::from_stack(&e)))
+            .map(|x| {
+                x.to_der()
+                    .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))
+            })
             .collect()
     }
 }

@@ -169,7 +169,7 @@ impl SslContext {
         let new = flags.bits();
         ffi::err_clear();
         if !ffi::ctx_update_verify_flags(&mut core.ctx, current & !new, !current & new) {
-            return Err(ssl_error_from_queue());
+            return Err(ssl_error_from_queue(self.profile.mnemonics));
         }
         Ok(())
     }

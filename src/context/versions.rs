@@ -164,7 +164,7 @@ impl SslContext {
             TlsVersion::MINIMUM_SUPPORTED.0,
             TlsVersion::MAXIMUM_SUPPORTED.0,
         ];
-        if !known.contains(&v) {
+        if self.profile.version_setter_validates && !known.contains(&v) {
             return Err(Error::value(format!(
                 "Unsupported TLS/SSL version 0x{:x}",
                 v as u32

@@ -17,7 +17,34 @@
 //! assert_eq!(e.python_str(), "('No cipher can be selected.',)");
 //! ```
 
+#[rustfmt::skip]
 mod codes;
+#[rustfmt::skip]
+mod codes37;
+
+/// Which of CPython's compiled-in `(library, reason)` → mnemonic tables names OpenSSL errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MnemonicTable {
+    /// The table CPython 3.8–3.13 compile in for OpenSSL 3.0 (`_ssl_data_300.h`).
+    #[default]
+    OpenSsl30,
+    /// CPython 3.7's older table (`_ssl_data.h`): 3 libraries, 387 reasons.
+    Py37,
+}
+
+impl MnemonicTable {
+    fn tables(
+        self,
+    ) -> (
+        &'static [(i32, &'static str)],
+        &'static [((i32, i32), &'static str)],
+    ) {
+        match self {
+            MnemonicTable::OpenSsl30 => (codes::LIBRARIES, codes::REASONS),
+            MnemonicTable::Py37 => (codes37::LIBRARIES, codes37::REASONS),
+        }
+    }
+}
 
 use std::fmt;
 
@@ -53,6 +80,8 @@ pub enum ErrorKind {
     Unicode,
     /// `MemoryError`.
     Memory,
+    /// `SystemError` (an interpreter-level failure some CPython releases report).
+    System,
 }
 
 impl ErrorKind {
@@ -110,6 +139,9 @@ struct Inner {
     class_override: Option<&'static str>,
     /// The packed OpenSSL error code behind this error, if any.
     openssl_code: Option<u64>,
+    /// The text after `[LIB: REASON] ` of an error built from OpenSSL's queue (to rename it
+    /// with another mnemonic table).
+    errstr: Option<String>,
 }
 
 /// The crate's `Result`.
@@ -130,6 +162,7 @@ impl Error {
             single_arg: false,
             class_override: None,
             openssl_code: None,
+            errstr: None,
         }))
     }
 
@@ -159,6 +192,11 @@ impl Error {
     /// `AttributeError(message)`.
     pub fn attribute(message: impl Into<String>) -> Error {
         Error::base(ErrorKind::Attribute, message)
+    }
+
+    /// `SystemError(message)`.
+    pub fn system(message: impl Into<String>) -> Error {
+        Error::base(ErrorKind::System, message)
     }
 
     /// `MemoryError(message)`.
@@ -225,33 +263,47 @@ impl Error {
         reason_string: Option<&str>,
         explicit: Option<&str>,
     ) -> Error {
-        let (lib_name, reason_name) = if code != 0 {
-            let lib = openssl_sys::ERR_GET_LIB(code as _);
-            let reason = openssl_sys::ERR_GET_REASON(code as _);
-            (library_mnemonic(lib), reason_mnemonic(lib, reason))
-        } else {
-            (None, None)
-        };
         let errstr = explicit
             .or(reason_string)
             .unwrap_or("unknown error")
             .to_string();
-        let message = match (lib_name, reason_name) {
-            (Some(l), Some(r)) => format!("[{l}: {r}] {errstr}"),
-            (Some(l), None) => format!("[{l}] {errstr}"),
-            _ => errstr,
-        };
         let errno = if code != 0 {
             i64::from(openssl_sys::ERR_GET_REASON(code as _))
         } else {
             0
         };
-        let mut e = Error::base(kind, message);
+        let mut e = Error::base(kind, String::new());
         e.0.errno = Some(errno);
-        e.0.library = lib_name.map(str::to_string);
-        e.0.reason = reason_name.map(str::to_string);
         e.0.openssl_code = (code != 0).then_some(code);
-        e
+        e.0.errstr = Some(errstr);
+        e.name_with(MnemonicTable::default())
+    }
+
+    /// Name the library and reason with `table` (errors not built from OpenSSL's queue are
+    /// returned unchanged). CPython 3.7 names fewer errors than later releases.
+    pub fn name_with(mut self, table: MnemonicTable) -> Error {
+        let Some(errstr) = self.0.errstr.clone() else {
+            return self;
+        };
+        let (lib_name, reason_name) = match self.0.openssl_code {
+            Some(code) => {
+                let lib = openssl_sys::ERR_GET_LIB(code as _);
+                let reason = openssl_sys::ERR_GET_REASON(code as _);
+                (
+                    library_mnemonic_in(table, lib),
+                    reason_mnemonic_in(table, lib, reason),
+                )
+            }
+            None => (None, None),
+        };
+        self.0.message = match (lib_name, reason_name) {
+            (Some(l), Some(r)) => format!("[{l}: {r}] {errstr}"),
+            (Some(l), None) => format!("[{l}] {errstr}"),
+            _ => errstr,
+        };
+        self.0.library = lib_name.map(str::to_string);
+        self.0.reason = reason_name.map(str::to_string);
+        self
     }
 
     /// CPython's `_setSSLError(NULL, 0)`: an SSLError from the last error of an OpenSSL queue
@@ -291,6 +343,7 @@ impl Error {
             ErrorKind::Attribute => "AttributeError",
             ErrorKind::Unicode => "UnicodeError",
             ErrorKind::Memory => "MemoryError",
+            ErrorKind::System => "SystemError",
             ErrorKind::Os => os_error_class(self.0.errno),
         }
     }
@@ -392,20 +445,31 @@ fn os_error_class(errno: Option<i64>) -> &'static str {
     }
 }
 
-/// CPython's library mnemonic for `ERR_GET_LIB`.
+/// CPython's library mnemonic for `ERR_GET_LIB` (the 3.8+ table).
+#[cfg(test)]
 pub(crate) fn library_mnemonic(lib: i32) -> Option<&'static str> {
-    codes::LIBRARIES
-        .binary_search_by_key(&lib, |&(code, _)| code)
-        .ok()
-        .map(|i| codes::LIBRARIES[i].1)
+    library_mnemonic_in(MnemonicTable::default(), lib)
 }
 
-/// CPython's reason mnemonic for `(ERR_GET_LIB, ERR_GET_REASON)`.
+/// CPython's reason mnemonic for `(ERR_GET_LIB, ERR_GET_REASON)` (the 3.8+ table).
+#[cfg(test)]
 pub(crate) fn reason_mnemonic(lib: i32, reason: i32) -> Option<&'static str> {
-    codes::REASONS
+    reason_mnemonic_in(MnemonicTable::default(), lib, reason)
+}
+
+fn library_mnemonic_in(table: MnemonicTable, lib: i32) -> Option<&'static str> {
+    let (libs, _) = table.tables();
+    libs.binary_search_by_key(&lib, |&(code, _)| code)
+        .ok()
+        .map(|i| libs[i].1)
+}
+
+fn reason_mnemonic_in(table: MnemonicTable, lib: i32, reason: i32) -> Option<&'static str> {
+    let (_, reasons) = table.tables();
+    reasons
         .binary_search_by_key(&(lib, reason), |&(key, _)| key)
         .ok()
-        .map(|i| codes::REASONS[i].1)
+        .map(|i| reasons[i].1)
 }
 
 /// Python's `repr()` of a `str`.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use pyssl::{
     CaData, CreateOptions, Error, Options, Password, Profile, Protocol, Purpose, PyValue,
-    SslContext, VerifyFlags, VerifyMode,
+    SslContext, VerifyFlags,
 };
 use serde_json::{Value, json};
 
@@ -162,59 +162,31 @@ fn big(v: impl Into<i128>) -> Value {
     }
 }
 
-fn get_attr(c: &SslContext, name: &str) -> Value {
-    match name {
-        "options" => big(c.options_int()),
-        "verify_mode" => json!(c.verify_mode().value()),
-        "verify_flags" => big(c.verify_flags().bits()),
-        "minimum_version" => json!(c.minimum_version().value()),
-        "maximum_version" => json!(c.maximum_version().value()),
-        "protocol" => json!(c.protocol().value()),
-        "security_level" => json!(c.security_level()),
-        "num_tickets" => json!(c.num_tickets()),
-        "_host_flags" => json!(c.host_flags()),
-        "check_hostname" => json!(c.check_hostname()),
-        "hostname_checks_common_name" => json!(c.hostname_checks_common_name()),
-        "post_handshake_auth" => json!(c.post_handshake_auth()),
-        "sni_callback" => json!(c.sni_callback().is_some()),
-        "keylog_filename" => json!(
-            c.keylog_filename()
-                .map(|p| p.to_string_lossy().into_owned())
-        ),
-        other => panic!("unknown attribute {other}"),
+fn get_attr(c: &SslContext, name: &str) -> Result<Value, Error> {
+    if name == "sni_callback" {
+        return Ok(json!(c.sni_callback().is_some()));
+    }
+    Ok(py(c.getattr(name)?))
+}
+
+/// A JSON scenario value as the Python value the oracle passes (`"int:N"` big ints,
+/// `"hex:..."` bytes paths).
+fn py_arg(v: &Value) -> PyValue {
+    match v {
+        Value::Null => PyValue::None,
+        Value::Bool(b) => PyValue::Bool(*b),
+        Value::Number(_) => PyValue::Int(int(v)),
+        Value::String(s) if s.starts_with("int:") => PyValue::Int(int(v)),
+        Value::String(s) => match s.strip_prefix("hex:") {
+            Some(h) => PyValue::Bytes(hex(h)),
+            None => PyValue::Str(s.clone()),
+        },
+        other => panic!("unsupported attribute value {other}"),
     }
 }
 
 fn set_attr(c: &SslContext, name: &str, v: &Value) -> Result<Value, Error> {
-    unit(match name {
-        "options" => c.set_options_int(int(v)),
-        "verify_mode" => c.set_verify_mode(VerifyMode(int(v) as i32)),
-        "check_hostname" => {
-            c.set_check_hostname(v.as_bool().unwrap());
-            Ok(())
-        }
-        "verify_flags" => {
-            // CPython's "k" converter masks any int to an unsigned long.
-            c.set_verify_flags(VerifyFlags::from_bits_retain(int(v) as u64))
-        }
-        "minimum_version" => c.set_version_bound_int(int(v), false),
-        "maximum_version" => c.set_version_bound_int(int(v), true),
-        "num_tickets" => c.set_num_tickets(int(v) as i64),
-        "_host_flags" => {
-            c.set_host_flags(int(v) as u32);
-            Ok(())
-        }
-        "hostname_checks_common_name" => {
-            c.set_hostname_checks_common_name(v.as_bool().unwrap());
-            Ok(())
-        }
-        "post_handshake_auth" => {
-            c.set_post_handshake_auth(v.as_bool().unwrap());
-            Ok(())
-        }
-        "keylog_filename" => c.set_keylog_filename(path_of(v).as_deref()),
-        other => panic!("unknown attribute {other}"),
-    })
+    unit(c.setattr(name, py_arg(v)))
 }
 
 fn purpose(v: &Value) -> Purpose {
@@ -251,6 +223,14 @@ fn load_cert_chain(c: &SslContext, args: &[Value]) -> pyssl::Result<()> {
     if let Some(t) = spec.get("callback_text") {
         let t = t.as_str().unwrap().to_string();
         let mut cb = move || Ok(t.clone().into_bytes());
+        return c.load_cert_chain(certfile, keyfile, Some(Password::Callback(&mut cb)));
+    }
+    if let Some(r) = spec.get("callback_repeat") {
+        let s = r[0]
+            .as_str()
+            .unwrap()
+            .repeat(r[1].as_u64().unwrap() as usize);
+        let mut cb = move || Ok(s.clone().into_bytes());
         return c.load_cert_chain(certfile, keyfile, Some(Password::Callback(&mut cb)));
     }
     if let Some(m) = spec.get("callback_value_error") {
@@ -306,7 +286,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             )?);
             Ok(Value::Null)
         }
-        "get" => Ok(get_attr(ctx(state), args[0].as_str().unwrap())),
+        "get" => get_attr(ctx(state), args[0].as_str().unwrap()),
         "set" => set_attr(ctx(state), args[0].as_str().unwrap(), &args[1]),
         "options_clear" => {
             let c = ctx(state);
@@ -429,12 +409,13 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             std::fs::write(args[0].as_str().unwrap(), &data).unwrap();
             Ok(json!(data.len()))
         }
-        "file_lines" => Ok(json!(
-            std::fs::read_to_string(args[0].as_str().unwrap())
-                .unwrap()
-                .lines()
-                .collect::<Vec<_>>()
-        )),
+        "file_lines" => {
+            let path = PathBuf::from(args[0].as_str().unwrap());
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(json!(text.lines().collect::<Vec<_>>())),
+                Err(e) => Err(Error::os_path(e.raw_os_error().unwrap_or(0), &path)),
+            }
+        }
         other => panic!("unknown op {other}"),
     }
 }

@@ -71,14 +71,20 @@ fn run_profile(profile: Profile) -> usize {
     chosen.len()
 }
 
-#[test]
-fn differential_py311() {
-    run_profile(Profile::PY311);
+macro_rules! per_profile {
+    ($($name:ident => $profile:expr),* $(,)?) => {
+        $( #[test] fn $name() { run_profile($profile); } )*
+    };
 }
 
-#[test]
-fn differential_py313() {
-    run_profile(Profile::PY313);
+per_profile! {
+    differential_py37 => Profile::PY37,
+    differential_py38 => Profile::PY38,
+    differential_py39 => Profile::PY39,
+    differential_py310 => Profile::PY310,
+    differential_py311 => Profile::PY311,
+    differential_py312 => Profile::PY312,
+    differential_py313 => Profile::PY313,
 }
 
 #[test]

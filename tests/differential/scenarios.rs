@@ -194,7 +194,14 @@ pub fn all() -> Vec<Scenario> {
         "OP_IGNORE_UNEXPECTED_EOF",
         "OP_SINGLE_DH_USE",
     ] {
-        out.push(sc(
+        // Python's ssl module has OP_IGNORE_UNEXPECTED_EOF from 3.8 on.
+        let since = if name == "OP_IGNORE_UNEXPECTED_EOF" {
+            (3, 8)
+        } else {
+            (3, 7)
+        };
+        out.push(sc_from(
+            since,
             format!("options |= {name}"),
             json!([
                 ["new", SERVER],
@@ -289,7 +296,14 @@ pub fn all() -> Vec<Scenario> {
         "VERIFY_X509_PARTIAL_CHAIN",
         "VERIFY_ALLOW_PROXY_CERTS",
     ] {
-        out.push(sc(
+        // PARTIAL_CHAIN and ALLOW_PROXY_CERTS exist in Python's ssl module from 3.10 on.
+        let since = if name.ends_with("PARTIAL_CHAIN") || name.ends_with("PROXY_CERTS") {
+            (3, 10)
+        } else {
+            (3, 7)
+        };
+        out.push(sc_from(
+            since,
             format!("verify_flags |= / &= ~{name}"),
             json!([
                 ["default", {}],
