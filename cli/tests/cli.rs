@@ -23,23 +23,19 @@ def build():
                "client-auth": ssl.Purpose.CLIENT_AUTH}[a["purpose"]]
     ctx = ssl.create_default_context(purpose, cafile=a.get("cafile"), capath=a.get("capath"),
                                      cadata=cadata)
-    return {
-        "protocol": int(ctx.protocol),
-        "options": int(ctx.options),
-        "verify_mode": int(ctx.verify_mode),
-        "verify_flags": int(ctx.verify_flags),
-        "check_hostname": ctx.check_hostname,
-        "minimum_version": int(ctx.minimum_version),
-        "maximum_version": int(ctx.maximum_version),
-        "security_level": ctx.security_level,
-        "post_handshake_auth": ctx.post_handshake_auth,
-        "hostname_checks_common_name": ctx.hostname_checks_common_name,
-        "num_tickets": ctx.num_tickets,
-        "keylog_filename": ctx.keylog_filename,
-        "cert_store_stats": ctx.cert_store_stats(),
-        "get_ciphers": ctx.get_ciphers(),
-        "get_ca_certs": ctx.get_ca_certs(),
-    }
+    d = {}
+    for name in ("protocol", "options", "verify_mode", "verify_flags", "check_hostname",
+                 "minimum_version", "maximum_version", "security_level", "post_handshake_auth",
+                 "hostname_checks_common_name", "num_tickets", "keylog_filename"):
+        try:
+            v = getattr(ctx, name)
+        except AttributeError:
+            continue  # the attribute does not exist in this release
+        d[name] = v if isinstance(v, (bool, str, type(None))) else int(v)
+    d["cert_store_stats"] = ctx.cert_store_stats()
+    d["get_ciphers"] = ctx.get_ciphers()
+    d["get_ca_certs"] = ctx.get_ca_certs()
+    return d
 try:
     d = build()
 except Exception as e:
@@ -114,7 +110,7 @@ fn oracle(version: &'static str) -> Option<Oracle> {
     let out = Command::new(&python)
         .args([
             "-c",
-            "import os,test;print(os.path.join(os.path.dirname(test.__file__),'certdata'))",
+            "import os,test;d=os.path.dirname(test.__file__);c=os.path.join(d,'certdata');print(c if os.path.isdir(c) else d)",
         ])
         .output()
         .expect("run python");
@@ -250,9 +246,12 @@ impl Oracle {
             assert_eq!(text(&ours.stderr), "", "{context}");
             let failed = theirs.starts_with("{\"error\": ");
             assert_eq!(ours.status.code(), Some(i32::from(failed)), "{context}");
+            // 3.7 rejects every DER cadata on OpenSSL 3 ("unknown error"): its end-of-data
+            // check predates OpenSSL 3's empty queue at EOF.
             let expect_error = label.contains("garbage")
                 || label.contains("undecodable")
-                || label.contains("missing");
+                || label.contains("missing")
+                || (self.version == "3.7" && label.contains("der"));
             assert_eq!(failed, expect_error, "{context}: {theirs}");
         }
     }
@@ -272,32 +271,28 @@ impl Oracle {
     }
 }
 
-#[test]
-fn show_json_matches_cpython_311_server_auth() {
-    if let Some(o) = oracle("3.11") {
-        o.check_show_json("server-auth");
-    }
+macro_rules! show_json_per_profile {
+    ($($name:ident => $version:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                if let Some(o) = oracle($version) {
+                    o.check_show_json("server-auth");
+                    o.check_show_json("client-auth");
+                }
+            }
+        )*
+    };
 }
 
-#[test]
-fn show_json_matches_cpython_311_client_auth() {
-    if let Some(o) = oracle("3.11") {
-        o.check_show_json("client-auth");
-    }
-}
-
-#[test]
-fn show_json_matches_cpython_313_server_auth() {
-    if let Some(o) = oracle("3.13") {
-        o.check_show_json("server-auth");
-    }
-}
-
-#[test]
-fn show_json_matches_cpython_313_client_auth() {
-    if let Some(o) = oracle("3.13") {
-        o.check_show_json("client-auth");
-    }
+show_json_per_profile! {
+    show_json_matches_cpython_37 => "3.7",
+    show_json_matches_cpython_38 => "3.8",
+    show_json_matches_cpython_39 => "3.9",
+    show_json_matches_cpython_310 => "3.10",
+    show_json_matches_cpython_311 => "3.11",
+    show_json_matches_cpython_312 => "3.12",
+    show_json_matches_cpython_313 => "3.13",
 }
 
 #[test]
@@ -375,7 +370,7 @@ fn show_unknown_profile_is_a_usage_error() {
     assert_eq!(
         text(&out.stderr),
         "error: invalid value '9.9' for '--profile <VERSION>': unknown profile '9.9' \
-         (pyssl ships 3.11, 3.13)\n\nFor more information, try '--help'.\n"
+         (pyssl ships 3.7, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)\n\nFor more information, try '--help'.\n"
     );
     assert_eq!(out.status.code(), Some(2));
 }
