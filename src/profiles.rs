@@ -113,6 +113,34 @@ pub struct Profile {
     /// `capath`, `certfile` or `keyfile` is a TypeError ("cafile should be a valid filesystem
     /// path"), and an exception inside a password callback surfaces as a `SystemError`.
     pub py37_argument_quirks: bool,
+    /// Interpreter messages that changed between releases (type errors of integer
+    /// arguments, assigning a read-only property).
+    pub messages: InterpreterMessages,
+}
+
+/// Interpreter-level error texts that differ between releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InterpreterMessages {
+    /// A non-integer for a C integer argument: `an integer is required (got type str)`
+    /// (through 3.9) or `'str' object cannot be interpreted as an integer` (3.10+).
+    pub integer_required_got_type: bool,
+    /// The `options` setter checks for an `int` itself: `argument must be int, not str`
+    /// (3.12+).
+    pub options_argument_must_be_int: bool,
+    /// Assigning `protocol`: `can't set attribute` (through 3.9), `can't set attribute
+    /// 'protocol'` (3.10) or `property 'protocol' of 'SSLContext' object has no setter` (3.11+).
+    pub readonly_property: ReadonlyPropertyMessage,
+}
+
+/// See [`InterpreterMessages::readonly_property`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadonlyPropertyMessage {
+    /// `can't set attribute`.
+    CantSet,
+    /// `can't set attribute 'protocol'`.
+    CantSetNamed,
+    /// `property 'protocol' of 'SSLContext' object has no setter`.
+    NoSetter,
 }
 
 const CIPHERS_37: &str = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK";
@@ -142,6 +170,11 @@ impl Profile {
         mnemonics: MnemonicTable::Py37,
         cadata_explicit_errors: false,
         py37_argument_quirks: true,
+        messages: InterpreterMessages {
+            integer_required_got_type: true,
+            options_argument_must_be_int: false,
+            readonly_property: ReadonlyPropertyMessage::CantSet,
+        },
     };
 
     /// CPython 3.8 (compared with 3.8.18): adds `OP_IGNORE_UNEXPECTED_EOF` on OpenSSL 3,
@@ -177,6 +210,11 @@ impl Profile {
         protocol_error_has_number: true,
         version_setter_validates: true,
         has_security_level: true,
+        messages: InterpreterMessages {
+            integer_required_got_type: false,
+            options_argument_must_be_int: false,
+            readonly_property: ReadonlyPropertyMessage::CantSetNamed,
+        },
         ..Profile::PY39
     };
 
@@ -187,6 +225,11 @@ impl Profile {
         reference_release: "3.11.7",
         options_readback: OptionsReadback::SignedLongIntFlag,
         ecdh_curve_call: EcdhCurveCall::Set1Groups,
+        messages: InterpreterMessages {
+            integer_required_got_type: false,
+            options_argument_must_be_int: false,
+            readonly_property: ReadonlyPropertyMessage::NoSetter,
+        },
         ..Profile::PY310
     };
 
@@ -197,6 +240,11 @@ impl Profile {
         options_conversion: IntConversion::UnsignedLongLong,
         options_readback: OptionsReadback::Unsigned,
         der_cadata_strict_eof: true,
+        messages: InterpreterMessages {
+            integer_required_got_type: false,
+            options_argument_must_be_int: true,
+            readonly_property: ReadonlyPropertyMessage::NoSetter,
+        },
         ..Profile::PY311
     };
 

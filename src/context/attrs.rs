@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::SslContext;
 use crate::constants::{VerifyFlags, VerifyMode};
 use crate::error::{Error, Result};
+use crate::profiles::{InterpreterMessages, ReadonlyPropertyMessage};
 use crate::pyvalue::PyValue;
 
 /// The attributes `pyssl show` prints, in its order (absent ones are skipped).
@@ -31,11 +32,16 @@ fn no_attribute(name: &str) -> Error {
     Error::attribute(format!("'SSLContext' object has no attribute '{name}'"))
 }
 
-/// A Python `int` argument, or CPython's TypeError for what a C integer converter rejects.
-fn int_arg(v: &PyValue) -> Result<i128> {
+/// A Python `int` argument, or the profile's TypeError for what a C integer converter
+/// rejects.
+fn int_arg(v: &PyValue, messages: &InterpreterMessages) -> Result<i128> {
     match v {
         PyValue::Int(i) => Ok(*i),
         PyValue::Bool(b) => Ok(i128::from(*b)),
+        other if messages.integer_required_got_type => Err(Error::type_error(format!(
+            "an integer is required (got type {})",
+            type_name(other)
+        ))),
         other => Err(Error::type_error(format!(
             "'{}' object cannot be interpreted as an integer",
             type_name(other)
@@ -153,10 +159,25 @@ impl SslContext {
             }
             return Ok(());
         }
+        let msgs = &self.profile.messages;
         match name {
-            "options" => self.set_options_int(int_arg(&value)?),
+            "options" => {
+                if msgs.options_argument_must_be_int
+                    && !matches!(value, PyValue::Int(_) | PyValue::Bool(_))
+                {
+                    let shown = if value == PyValue::None {
+                        "None"
+                    } else {
+                        type_name(&value)
+                    };
+                    return Err(Error::type_error(format!(
+                        "argument must be int, not {shown}"
+                    )));
+                }
+                self.set_options_int(int_arg(&value, msgs)?)
+            }
             "verify_mode" => {
-                let v = int_arg(&value)?;
+                let v = int_arg(&value, msgs)?;
                 let v = i32::try_from(v).map_err(|_| {
                     Error::overflow(if v > 0 {
                         "signed integer is greater than maximum"
@@ -172,20 +193,20 @@ impl SslContext {
             }
             // CPython's "k" converter masks any integer to an unsigned long.
             "verify_flags" => {
-                let v = int_arg(&value)?;
+                let v = int_arg(&value, msgs)?;
                 self.set_verify_flags(VerifyFlags::from_bits_retain(v as u64))
             }
-            "minimum_version" => self.set_version_bound_int(int_arg(&value)?, false),
-            "maximum_version" => self.set_version_bound_int(int_arg(&value)?, true),
+            "minimum_version" => self.set_version_bound_int(int_arg(&value, msgs)?, false),
+            "maximum_version" => self.set_version_bound_int(int_arg(&value, msgs)?, true),
             "num_tickets" => {
-                let v = int_arg(&value)?;
+                let v = int_arg(&value, msgs)?;
                 let v = i64::try_from(v)
                     .map_err(|_| Error::overflow("Python int too large to convert to C long"))?;
                 self.set_num_tickets(v)
             }
             // "I" masks to an unsigned int.
             "_host_flags" => {
-                self.set_host_flags(int_arg(&value)? as u32);
+                self.set_host_flags(int_arg(&value, msgs)? as u32);
                 Ok(())
             }
             "hostname_checks_common_name" => {
@@ -212,9 +233,13 @@ impl SslContext {
             "security_level" => Err(Error::attribute(
                 "attribute 'security_level' of '_ssl._SSLContext' objects is not writable",
             )),
-            "protocol" => Err(Error::attribute(
-                "property 'protocol' of 'SSLContext' object has no setter",
-            )),
+            "protocol" => Err(Error::attribute(match msgs.readonly_property {
+                ReadonlyPropertyMessage::CantSet => "can't set attribute",
+                ReadonlyPropertyMessage::CantSetNamed => "can't set attribute 'protocol'",
+                ReadonlyPropertyMessage::NoSetter => {
+                    "property 'protocol' of 'SSLContext' object has no setter"
+                }
+            })),
             _ => unreachable_attr(name),
         }
     }

@@ -383,6 +383,33 @@ pub fn all() -> Vec<Scenario> {
         ]),
     ));
 
+    // -- attributes by name: read-only ones, ones a release lacks, unknown names ----------------
+    for (attr, value) in [
+        ("security_level", json!(1)),
+        ("protocol", json!(2)),
+        ("num_tickets", json!(3)),
+        ("keylog_filename", json!(null)),
+        ("no_such_attribute", json!(7)),
+        ("check_hostname", json!("yes")),
+        ("check_hostname", json!("")),
+        ("verify_mode", json!("2")),
+        ("options", json!(null)),
+        ("post_handshake_auth", json!(0)),
+        ("hostname_checks_common_name", json!(0)),
+        ("_host_flags", json!(-1)),
+        ("verify_mode", json!("int:99999999999")),
+    ] {
+        out.push(sc(
+            format!("setattr({attr}, {value})"),
+            json!([
+                ["new", SERVER],
+                ["set", attr, value],
+                ["get", attr],
+                ["get", "verify_mode"]
+            ]),
+        ));
+    }
+
     // -- keylog ------------------------------------------------------------------------------
     out.push(sc(
         "keylog_filename set, reset, bad path",
