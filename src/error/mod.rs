@@ -32,13 +32,13 @@ pub enum MnemonicTable {
     Py37,
 }
 
+/// `(ERR_GET_LIB, mnemonic)` pairs, sorted.
+type LibraryTable = &'static [(i32, &'static str)];
+/// `((ERR_GET_LIB, ERR_GET_REASON), mnemonic)` pairs, sorted.
+type ReasonTable = &'static [((i32, i32), &'static str)];
+
 impl MnemonicTable {
-    fn tables(
-        self,
-    ) -> (
-        &'static [(i32, &'static str)],
-        &'static [((i32, i32), &'static str)],
-    ) {
+    fn tables(self) -> (LibraryTable, ReasonTable) {
         match self {
             MnemonicTable::OpenSsl30 => (codes::LIBRARIES, codes::REASONS),
             MnemonicTable::Py37 => (codes37::LIBRARIES, codes37::REASONS),
