@@ -22,10 +22,23 @@ use openssl_sys as sys;
 
 use crate::error::{Error, Result};
 
-/// Server-name (SNI) callback: receives the server name the client sent (an A-label), or
-/// `None`; returns `None` to continue or an alert description to abort the handshake.
-pub type SniCallback =
-    Arc<dyn Fn(Option<&str>) -> Option<crate::constants::AlertDescription> + Send + Sync + 'static>;
+/// Server-name (SNI) callback, `ctx.sni_callback` in Python: called on the server during the
+/// handshake with the connection (which it may switch to another context with
+/// [`SniConnection::set_context`](crate::SniConnection::set_context)), the server name the
+/// client sent (an A-label, or `None` when it sent none, e.g. when it connected by IP
+/// address), and the context whose callback this is. Returning `None` continues the handshake;
+/// `Some(alert)` aborts it with that alert (CPython's integer return value). A panic aborts the
+/// handshake with `handshake_failure`, as an exception in CPython's callback does.
+pub type SniCallback = Arc<
+    dyn Fn(
+            &mut crate::SniConnection<'_>,
+            Option<&str>,
+            &crate::SslContext,
+        ) -> Option<crate::constants::AlertDescription>
+        + Send
+        + Sync
+        + 'static,
+>;
 
 /// The swappable state behind the trampolines of one `SSL_CTX`.
 #[derive(Default)]
@@ -36,6 +49,8 @@ pub(crate) struct Slots {
     pub sni: Mutex<Option<SniCallback>>,
     /// The ALPN protocol list in wire format (server-side selection).
     pub alpn: Mutex<Option<Arc<Vec<u8>>>>,
+    /// Whether the servername trampoline is installed on the SSL_CTX.
+    pub sni_installed: std::sync::atomic::AtomicBool,
 }
 
 fn slots_index() -> Option<Index<SslContext, Arc<Slots>>> {
@@ -251,4 +266,99 @@ pub(crate) fn with_password_callback<T>(
     // SAFETY: removing the callback; NULL userdata is never dereferenced.
     unsafe { crate::ffi::ctx_set_password_callback(ctx, None, std::ptr::null_mut()) };
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server name (SNI)
+
+/// `SSL_TLSEXT_ERR_NOACK`: what OpenSSL assumes when no servername callback is installed.
+const SSL_TLSEXT_ERR_NOACK: c_int = 3;
+/// `SSL_AD_INTERNAL_ERROR` / `SSL_AD_HANDSHAKE_FAILURE`.
+const SSL_AD_INTERNAL_ERROR: c_int = 80;
+const SSL_AD_HANDSHAKE_FAILURE: c_int = 40;
+
+unsafe extern "C" fn servername_trampoline(
+    ssl: *mut sys::SSL,
+    al: *mut c_int,
+    _arg: *mut c_void,
+) -> c_int {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        if ssl.is_null() {
+            return SSL_TLSEXT_ERR_NOACK;
+        }
+        // SAFETY: OpenSSL passes the live SSL whose handshake is running on this thread; we
+        // hold the only Rust reference to it for the duration of the callback (the caller's
+        // SslStream is inside SSL_do_handshake and does not touch it meanwhile).
+        let ssl_ref = unsafe { openssl::ssl::SslRef::from_ptr_mut(ssl) };
+        let Some(slots) = slots_of(ssl_ref.ssl_context()) else {
+            return SSL_TLSEXT_ERR_NOACK;
+        };
+        // No callback set: behave as if none were installed (OpenSSL's default is NOACK).
+        let Some(callback) = slots.sni.lock().ok().and_then(|g| g.clone()) else {
+            return SSL_TLSEXT_ERR_NOACK;
+        };
+        let name = match ssl_ref.servername_raw(openssl::ssl::NameType::HOST_NAME) {
+            None => None,
+            Some(raw) => match std::str::from_utf8(raw) {
+                Ok(s) if s.is_ascii() => Some(s.to_string()),
+                // CPython cannot decode a non-ASCII name: internal_error alert.
+                _ => return alert(al, SSL_AD_INTERNAL_ERROR),
+            },
+        };
+        let Some(ctx) = crate::connection::state(ssl_ref).map(|s| s.context.clone()) else {
+            // Not a pyssl connection: nothing to hand to the callback.
+            return SSL_TLSEXT_ERR_NOACK;
+        };
+        let mut conn = crate::SniConnection::new(ssl_ref);
+        match catch_unwind(AssertUnwindSafe(|| {
+            callback(&mut conn, name.as_deref(), &ctx)
+        })) {
+            Ok(None) => sys::SSL_TLSEXT_ERR_OK,
+            Ok(Some(a)) => alert(al, a.0),
+            Err(_) => alert(al, SSL_AD_HANDSHAKE_FAILURE),
+        }
+    }));
+    r.unwrap_or(sys::SSL_TLSEXT_ERR_ALERT_FATAL)
+}
+
+fn alert(al: *mut c_int, value: c_int) -> c_int {
+    if !al.is_null() {
+        // SAFETY: OpenSSL passes a valid out-pointer for the alert.
+        unsafe { *al = value };
+    }
+    sys::SSL_TLSEXT_ERR_ALERT_FATAL
+}
+
+/// Set (or clear) the SNI callback of a context; the caller holds the context's write lock.
+///
+/// The trampoline is installed when a callback is first set and never removed or replaced,
+/// so a handshake running on another thread never sees the C callback change under it. A
+/// cleared slot makes the trampoline answer as if no callback were installed. (OpenSSL's
+/// server treats the mere presence of a servername callback slightly differently: a server
+/// without any certificate fails with `NO_SUITABLE_SIGNATURE_ALGORITHM` instead of
+/// `NO_SHARED_CIPHER`. That is why the trampoline is not installed on every context.)
+pub(crate) fn set_sni(ctx: &mut SslContextBuilder, slots: &Slots, callback: Option<SniCallback>) {
+    let install = callback.is_some();
+    if let Ok(mut slot) = slots.sni.lock() {
+        *slot = callback;
+    }
+    if install
+        && !slots
+            .sni_installed
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        install_servername(ctx);
+    }
+}
+
+/// Install the servername trampoline (once per SSL_CTX).
+fn install_servername(ctx: &mut SslContextBuilder) {
+    // SAFETY: exclusive ctx access at construction; the trampoline is 'static and reads only
+    // the slots and the SSL's own ex_data. The NULL argument is never dereferenced.
+    unsafe {
+        sys::SSL_CTX_set_tlsext_servername_callback__fixed_rust(
+            ctx.as_ptr(),
+            Some(servername_trampoline),
+        );
+    }
 }

@@ -44,6 +44,7 @@
 mod callbacks;
 pub use callbacks::SniCallback;
 pub mod certificate;
+pub mod connection;
 pub mod constants;
 pub mod context;
 pub mod error;
@@ -52,10 +53,18 @@ mod ffi;
 pub mod module;
 pub mod profiles;
 pub mod pyvalue;
+pub mod store;
 
 pub use certificate::{
     CertificateDict, DER_cert_to_PEM_cert, PEM_FOOTER, PEM_HEADER, PEM_cert_to_DER_cert,
     cert_time_to_seconds,
+};
+/// Async connect and accept (feature `tokio`); see [`connection::tokio`].
+#[cfg(feature = "tokio")]
+pub use connection::tokio;
+pub use connection::{
+    BioOptions, CipherTuple, MemoryBio, PeerCertificate, ServerHostname, SniConnection, SslObject,
+    SslSession, SslSocket, WrapOptions, apply_profile_defaults, ssl_error,
 };
 pub use constants::*;
 pub use context::{

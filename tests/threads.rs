@@ -52,7 +52,7 @@ fn concurrent_reconfiguration_and_use() {
                 ctx.set_alpn_protocols(&["h2", "http/1.1"]).unwrap();
                 ctx.set_keylog_filename(if round % 3 == 0 { None } else { Some(&keylog) })
                     .unwrap();
-                let cb: pyssl::SniCallback = Arc::new(|_| None);
+                let cb: pyssl::SniCallback = Arc::new(|_, _, _| None);
                 ctx.set_sni_callback(if round % 2 == 0 { Some(cb) } else { None })
                     .unwrap();
                 ctx.load_cert_chain(&chain, None, Some(Password::text("unused")))

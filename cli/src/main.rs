@@ -5,6 +5,10 @@
 //! pyssl show [--purpose server-auth|client-auth] [--cafile F] [--capath D]
 //!            [--cadata-pem F | --cadata-der F] [--profile 3.11|3.13] [--json]
 //! pyssl compare [--python PATH] [same flags as show]
+//! pyssl connect HOST:PORT [--server-hostname N | --no-server-hostname] [--cafile F] [--json] ...
+//! pyssl serve --cert F [--key F] [--port 0] [--client-ca F] [--alpn a,b] [--profile X.Y]
+//! pyssl decode-cert FILE [--json]
+//! pyssl demo
 //! ```
 //!
 //! Exit status: 0 success (and, for `compare`, no difference); 1 the context could not be
@@ -12,8 +16,12 @@
 //! cannot be used.
 
 mod compare;
+mod connect;
+mod decode_cert;
+mod demo;
 mod inputs;
 mod pyjson;
+mod serve;
 mod show;
 
 use std::fmt;
@@ -36,6 +44,14 @@ enum Command {
     Show(show::ShowArgs),
     /// Compare that context with the one a CPython interpreter creates; exit 1 on differences.
     Compare(compare::CompareArgs),
+    /// Connect to HOST:PORT with create_default_context() and report what Python would see.
+    Connect(connect::ConnectArgs),
+    /// Serve TLS on 127.0.0.1 with create_default_context(CLIENT_AUTH): greet and close.
+    Serve(serve::ServeArgs),
+    /// Decode a PEM certificate as getpeercert() shows it.
+    DecodeCert(decode_cert::DecodeCertArgs),
+    /// Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them.
+    Demo,
 }
 
 /// What a subcommand prints on stdout, and the exit status.
@@ -85,6 +101,12 @@ impl fmt::Display for Failure {
     }
 }
 
+impl From<pyssl::Error> for Failure {
+    fn from(e: pyssl::Error) -> Failure {
+        Failure::Python(e)
+    }
+}
+
 impl From<serde_json::Error> for Failure {
     fn from(e: serde_json::Error) -> Failure {
         Failure::Output(format!("cannot write JSON: {e}"))
@@ -97,6 +119,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Show(args) => show::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Connect(args) => connect::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::DecodeCert(args) => decode_cert::run(args),
+        Command::Demo => demo::run(),
     };
     match result {
         Ok(out) => match io::stdout().lock().write_all(out.stdout.as_bytes()) {

@@ -594,9 +594,13 @@ fn no_subcommand_is_a_usage_error() {
 Usage: pyssl <COMMAND>
 
 Commands:
-  show     Print the context ssl.create_default_context(...) creates
-  compare  Compare that context with the one a CPython interpreter creates; exit 1 on differences
-  help     Print this message or the help of the given subcommand(s)
+  show         Print the context ssl.create_default_context(...) creates
+  compare      Compare that context with the one a CPython interpreter creates; exit 1 on differences
+  connect      Connect to HOST:PORT with create_default_context() and report what Python would see
+  serve        Serve TLS on 127.0.0.1 with create_default_context(CLIENT_AUTH): greet and close
+  decode-cert  Decode a PEM certificate as getpeercert() shows it
+  demo         Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them
+  help         Print this message or the help of the given subcommand(s)
 
 Options:
   -h, --help     Print help

@@ -297,7 +297,7 @@ impl SslContext {
     /// use std::sync::Arc;
     /// use pyssl::{PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SniCallback, SslContext};
     /// # fn main() -> Result<(), pyssl::Error> {
-    /// let callback: SniCallback = Arc::new(|_name| None);
+    /// let callback: SniCallback = Arc::new(|_conn, _name, _ctx| None);
     /// let srv = SslContext::new(PROTOCOL_TLS_SERVER)?;
     /// srv.set_sni_callback(Some(callback.clone()))?;
     /// assert!(srv.sni_callback().is_some());
@@ -318,9 +318,7 @@ impl SslContext {
         }
         let mut core = self.write();
         core.sni_callback = callback.clone();
-        if let Ok(mut slot) = self.slots.sni.lock() {
-            *slot = callback;
-        }
+        callbacks::set_sni(&mut core.ctx, &self.slots, callback);
         Ok(())
     }
 
@@ -340,7 +338,7 @@ impl SslContext {
     /// use std::sync::Arc;
     /// use pyssl::{PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SniCallback, SslContext};
     /// # fn main() -> Result<(), pyssl::Error> {
-    /// let callback: SniCallback = Arc::new(|_name| None);
+    /// let callback: SniCallback = Arc::new(|_conn, _name, _ctx| None);
     /// let srv = SslContext::new(PROTOCOL_TLS_SERVER)?;
     /// srv.set_servername_callback(Some(callback.clone()))?;
     /// assert!(srv.sni_callback().is_some_and(|cb| Arc::ptr_eq(&cb, &callback)));

@@ -30,9 +30,11 @@
 //!   half. Mutation is therefore serialized against connection creation;
 //! * what a live handshake reads from the `SSL_CTX` after `SSL_new` is either copied into the
 //!   `SSL` at `SSL_new` (options, verify mode and params, cipher list, ALPN list), guarded by
-//!   OpenSSL's own lock (the `X509_STORE`, which pyssl only ever adds to and never frees or
-//!   replaces while the context lives), or reached through a trampoline installed once whose
-//!   target lives in a mutex-guarded slot (key log, ALPN selection, SNI; see `callbacks`);
+//!   OpenSSL's own lock (the `X509_STORE`, which pyssl only ever adds to and never frees
+//!   while the `SSL_CTX` lives; the shared default store is swapped for a private copy at
+//!   most once, the old one kept alive — see [`crate::store`]), or reached through a
+//!   trampoline installed once whose target lives in a mutex-guarded slot (key log, ALPN
+//!   selection, SNI; see `callbacks`);
 //! * the password callback of `load_cert_chain` is installed only for the duration of that
 //!   call, under the write lock, and only `SSL_CTX_use_*` calls of that same call use it.
 //!
@@ -403,6 +405,7 @@ impl SslContext {
         ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
         ffi::ctx_set_post_handshake_auth(&mut ctx, false);
         let slots = callbacks::attach_slots(&mut ctx)?;
+        crate::store::attach(&mut ctx)?;
         Ok(SslContext {
             protocol,
             profile,

@@ -7,8 +7,9 @@ use openssl::ssl::SslContextBuilder;
 use super::{CaData, CertStoreStats, SslContext, file_error, ssl_error_from_queue};
 use crate::certificate::{CertificateDict, decode_certificate};
 use crate::constants::Purpose;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
+use crate::store;
 
 /// `ERR_LIB_X509` (err.h).
 const ERR_LIB_X509: i32 = 11;
@@ -16,6 +17,17 @@ const ERR_LIB_X509: i32 = 11;
 const X509_R_CERT_ALREADY_IN_HASH_TABLE: i32 = 101;
 /// `ASN1_R_HEADER_TOO_LONG` (asn1err.h).
 const ASN1_R_HEADER_TOO_LONG: i32 = 123;
+
+/// Give the context a store of its own before adding to it (copy-on-write of a shared default
+/// store, see [`crate::store`]). The caller holds the write lock.
+fn own_store(ctx: &mut SslContextBuilder, table: MnemonicTable) -> Result<()> {
+    ffi::err_clear();
+    if store::make_private(ctx) {
+        Ok(())
+    } else {
+        Err(ssl_error_from_queue(table))
+    }
+}
 
 impl SslContext {
     /// `ctx.load_verify_locations(cafile, capath, cadata)`: add CA certificates to the store.
@@ -94,6 +106,7 @@ impl SslContext {
             self.add_ca_certs(&mut core.ctx, bytes, pem)?;
         }
         if cafile.is_some() || capath.is_some() {
+            own_store(&mut core.ctx, self.profile.mnemonics)?;
             ffi::err_clear();
             ffi::errno_clear();
             if !ffi::ctx_load_verify_locations(&mut core.ctx, cafile.as_ref(), capath.as_ref()) {
@@ -112,6 +125,7 @@ impl SslContext {
             return Err(Error::overflow("Certificate data is too long."));
         };
         let strict = !pem && self.profile.der_cadata_strict_eof;
+        own_store(ctx, self.profile.mnemonics)?;
         ffi::err_clear();
         let mut loaded = 0usize;
         let mut hit_eof = false;
@@ -206,7 +220,7 @@ impl SslContext {
     pub fn set_default_verify_paths(&self) -> Result<()> {
         let mut core = self.write();
         ffi::err_clear();
-        if !ffi::ctx_set_default_verify_paths(&mut core.ctx) {
+        if !store::load_default_paths(&mut core.ctx) {
             return Err(ssl_error_from_queue(self.profile.mnemonics));
         }
         Ok(())
@@ -248,30 +262,11 @@ impl SslContext {
     /// ```
     #[doc(alias = "X509_STORE_get0_objects", alias = "X509_check_ca")]
     pub fn cert_store_stats(&self) -> CertStoreStats {
-        let objects = self.with_ctx(|c| ffi::store_objects(c.cert_store()));
-        let mut stats = CertStoreStats::default();
-        for obj in &objects {
-            match obj {
-                ffi::StoreObject::Cert(x) => {
-                    stats.x509 += 1;
-                    if ffi::x509_is_ca(x) {
-                        stats.x509_ca += 1;
-                    }
-                }
-                ffi::StoreObject::Crl => stats.crl += 1,
-            }
-        }
-        stats
+        self.with_ctx(store::stats)
     }
 
     fn ca_certs(&self) -> Vec<openssl::x509::X509> {
-        self.with_ctx(|c| ffi::store_objects(c.cert_store()))
-            .into_iter()
-            .filter_map(|o| match o {
-                ffi::StoreObject::Cert(x) if ffi::x509_is_ca(&x) => Some(x),
-                _ => None,
-            })
-            .collect()
+        self.with_ctx(store::ca_certificates)
     }
 
     /// `ctx.get_ca_certs()`: the CA certificates of the store, decoded into Python's

@@ -412,6 +412,12 @@ impl Error {
         self
     }
 
+    /// Replace `errno` (`args[0]`), as connection errors built from the queue need.
+    pub(crate) fn with_errno(mut self, errno: i64) -> Error {
+        self.0.errno = Some(errno);
+        self
+    }
+
     /// Attach verification details (used by connections).
     pub fn with_verify(mut self, code: i64, message: Option<String>) -> Error {
         self.0.verify_code = Some(code);

@@ -9,6 +9,8 @@
 //! * declarations openssl-sys lacks are in the `extern` block below with their C signature
 //!   and the OpenSSL version that has them (all exist in 1.1.1 and 3.x).
 
+pub(crate) mod connection;
+pub(crate) mod store;
 pub(crate) mod x509;
 
 use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_ulong, c_void};
@@ -16,7 +18,6 @@ use std::ptr;
 
 use foreign_types::{ForeignType, ForeignTypeRef};
 use openssl::ssl::{SslContextBuilder, SslContextRef, SslRef};
-use openssl::x509::store::X509StoreRef;
 use openssl::x509::{X509, X509Ref};
 use openssl_sys as sys;
 
@@ -364,47 +365,6 @@ pub(crate) fn ctx_store_add_cert(ctx: &mut SslContextBuilder, cert: &X509Ref) ->
     }
 }
 
-/// One object of a certificate store.
-pub(crate) enum StoreObject {
-    /// A certificate (own reference).
-    Cert(X509),
-    /// A CRL.
-    Crl,
-}
-
-/// A snapshot of the store's objects, taken under the store's own lock (certificates are
-/// up-referenced, so the snapshot stays valid whatever happens to the store afterwards).
-pub(crate) fn store_objects(store: &X509StoreRef) -> Vec<StoreObject> {
-    let mut out = Vec::new();
-    // SAFETY: the store is live; we hold its lock while walking its object stack, and take
-    // our own reference to each certificate before the lock is released.
-    unsafe {
-        let s = store.as_ptr();
-        X509_STORE_lock(s);
-        let objs = sys::X509_STORE_get0_objects(s);
-        let n = if objs.is_null() {
-            0
-        } else {
-            sys::OPENSSL_sk_num(objs.cast())
-        };
-        for i in 0..n {
-            let obj = sys::OPENSSL_sk_value(objs.cast(), i) as *const sys::X509_OBJECT;
-            match X509_OBJECT_get_type(obj) {
-                X509_LU_X509 => {
-                    let x = sys::X509_OBJECT_get0_X509(obj);
-                    if !x.is_null() {
-                        out.push(StoreObject::Cert(X509Ref::from_ptr(x).to_owned()));
-                    }
-                }
-                X509_LU_CRL => out.push(StoreObject::Crl),
-                _ => {}
-            }
-        }
-        X509_STORE_unlock(s);
-    }
-    out
-}
-
 /// `X509_check_ca(cert) != 0`.
 pub(crate) fn x509_is_ca(cert: &X509Ref) -> bool {
     // SAFETY: X509_check_ca only caches extension data inside the certificate, which OpenSSL
@@ -498,7 +458,7 @@ mod tests {
         let ciphers = ssl_ciphers(&ssl);
         assert!(!ciphers.is_empty());
         assert!(ciphers.iter().any(|c| c.aead && c.kea.is_some()));
-        assert!(store_objects(ctx.cert_store()).is_empty());
+        assert!(store::objects(ctx.cert_store()).is_empty());
     }
 }
 

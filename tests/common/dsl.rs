@@ -368,7 +368,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         "dh" => unit(ctx(state).load_dh_params(&path_of(&args[0]).unwrap())),
         "sni" => {
             let cb: Option<pyssl::SniCallback> = if args[0].as_bool().unwrap() {
-                Some(std::sync::Arc::new(|_| None))
+                Some(std::sync::Arc::new(|_, _, _| None))
             } else {
                 None
             };

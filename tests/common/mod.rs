@@ -111,6 +111,10 @@ impl Oracle {
     ) -> serde_json::Value {
         let mut cmd = Command::new(&self.python);
         cmd.env_remove("SSLKEYLOGFILE");
+        // ci/openssl-matrix runs the interpreters on another OpenSSL build.
+        if let Some(dir) = std::env::var_os("PYSSL_ORACLE_LD_LIBRARY_PATH") {
+            cmd.env("LD_LIBRARY_PATH", dir);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,0 +1,382 @@
+"""The CPython side of pyssl's differential handshake suite (tests/handshake/).
+
+Every scenario is a real TLS connection over 127.0.0.1 between the side under test ("me",
+CPython here, pyssl in the Rust test) and a peer (always CPython's ssl, or a raw TCP peer).
+Both sides are described by the same JSON, which the Rust side interprets through pyssl.
+
+Modes (argv[1]); input is one JSON line on stdin:
+  client-role   {"scenarios": [...]}: CPython client against a peer server started here;
+                prints [{"me": outcome, "peer": [observations]}, ...]
+  server-role   {"scenarios": [...]}: CPython server against a peer client started here;
+                prints [{"me": outcome, "peer": observation}, ...]
+  peer-servers  {"scenarios": [...]}: start one peer server per scenario, print
+                {"ports": [...]}, wait for a second line on stdin, print [[observations]...]
+  peer-clients  {"scenarios": [...], "ports": [...]}: run the peer client of each scenario
+                against the given port; prints [observation, ...]
+"""
+import json
+import re
+import socket
+import ssl
+import sys
+import threading
+import warnings
+
+warnings.simplefilter("ignore")
+SUFFIX = re.compile(r" \(_ssl\.c:\d+\)$")
+GREETING = b"hello from server\n"
+TIMEOUT = 10
+
+
+def to_json(v):
+    if isinstance(v, (bytes, bytearray)):
+        return {"bytes": bytes(v).hex()}
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, (tuple, list)):
+        return [to_json(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): to_json(x) for k, x in v.items()}
+    return "repr:" + repr(v)
+
+
+def err(e):
+    return {
+        "type": type(e).__name__,
+        "str": SUFFIX.sub("", str(e)),
+        "errno": e.errno if isinstance(e, OSError) else None,
+        "library": getattr(e, "library", None),
+        "reason": getattr(e, "reason", None),
+        "verify_code": getattr(e, "verify_code", None),
+        "verify_message": getattr(e, "verify_message", None),
+    }
+
+
+def hostname_arg(h):
+    if isinstance(h, dict):
+        return bytes.fromhex(h["bytes"])
+    return h
+
+
+def make_ctx(cfg, server, sni_seen=None):
+    purpose = cfg.get("purpose", "client_auth" if server else "server_auth")
+    ctx = ssl.create_default_context(
+        ssl.Purpose.CLIENT_AUTH if purpose == "client_auth" else ssl.Purpose.SERVER_AUTH,
+        cafile=cfg.get("cafile"),
+    )
+    if "check_hostname" in cfg:
+        ctx.check_hostname = cfg["check_hostname"]
+    if "verify_mode" in cfg:
+        ctx.verify_mode = ssl.VerifyMode(cfg["verify_mode"])
+    if "verify_flags_clear" in cfg:
+        ctx.verify_flags &= ~cfg["verify_flags_clear"]
+    if "verify_flags_set" in cfg:
+        ctx.verify_flags |= cfg["verify_flags_set"]
+    if "hostname_checks_common_name" in cfg:
+        ctx.hostname_checks_common_name = cfg["hostname_checks_common_name"]
+    if "min_version" in cfg:
+        ctx.minimum_version = ssl.TLSVersion[cfg["min_version"]]
+    if "max_version" in cfg:
+        ctx.maximum_version = ssl.TLSVersion[cfg["max_version"]]
+    if "ciphers" in cfg:
+        ctx.set_ciphers(cfg["ciphers"])
+    if "cert" in cfg:
+        ctx.load_cert_chain(cfg["cert"], cfg.get("key"))
+    if "alpn" in cfg:
+        ctx.set_alpn_protocols(cfg["alpn"])
+    if cfg.get("pha"):
+        ctx.post_handshake_auth = True
+    sni = cfg.get("sni")
+    if sni is not None:
+        other = None
+        if sni["mode"] == "switch":
+            other = make_ctx({"cert": sni["cert"], "key": sni.get("key")}, True)
+
+        def callback(sslobj, name, c):
+            sni_seen.append(name)
+            if sni["mode"] == "alert":
+                return sni["alert"]
+            if sni["mode"] == "switch":
+                sslobj.context = other
+            if sni["mode"] == "raise":
+                raise ZeroDivisionError("sni")
+            return None
+
+        ctx.sni_callback = callback
+    return ctx
+
+
+def session_info(s, out):
+    out["version"] = s.version()
+    out["cipher"] = to_json(s.cipher())
+    try:
+        out["peercert"] = to_json(s.getpeercert())
+    except Exception as e:
+        out["peercert"] = {"error": err(e)}
+    der = s.getpeercert(True)
+    out["peercert_der_len"] = None if der is None else len(der)
+    out["alpn"] = s.selected_alpn_protocol()
+    out["compression"] = s.compression()
+    cb = s.get_channel_binding("tls-unique")
+    out["channel_binding_len"] = None if cb is None else len(cb)
+    out["server_hostname"] = s.server_hostname
+    out["session_reused"] = s.session_reused
+    if hasattr(s, "get_verified_chain"):
+        for key, method in (("verified_chain_len", s.get_verified_chain),
+                            ("unverified_chain_len", s.get_unverified_chain)):
+            try:
+                out[key] = len(method())
+            except Exception as e:
+                out[key] = {"error": err(e)}
+
+
+def client_once(cfg, port, hostname, session=None, ctx=None):
+    out = {"wrap": None, "handshake": None}
+    if ctx is None:
+        try:
+            ctx = make_ctx(cfg, False)
+        except Exception as e:
+            out["context"] = err(e)
+            return out, None, None
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    try:
+        s = ctx.wrap_socket(sock, server_hostname=hostname_arg(hostname),
+                            do_handshake_on_connect=False, session=session)
+    except Exception as e:
+        out["wrap"] = err(e)
+        sock.close()
+        return out, None, ctx
+    try:
+        s.do_handshake()
+    except Exception as e:
+        out["handshake"] = err(e)
+        s.close()
+        return out, None, ctx
+    session_info(s, out)
+    received, out["read_error"] = b"", None
+    try:
+        while b"\n" not in received:
+            chunk = s.recv(1024)
+            if not chunk:
+                break
+            received += chunk
+        if b"\n" in received:
+            s.sendall(b"ping")
+            while True:
+                chunk = s.recv(1024)
+                if not chunk:
+                    break
+                received += chunk
+    except Exception as e:
+        out["read_error"] = err(e)
+    out["received"] = received.decode("latin-1")
+    sess = s.session
+    s.close()
+    return out, sess, ctx
+
+
+def run_client(cfg, port, hostname, resume=False):
+    out, sess, ctx = client_once(cfg, port, hostname)
+    if resume:
+        if sess is None:
+            out["resumed"] = None
+        else:
+            second, _, _ = client_once(cfg, port, hostname, session=sess, ctx=ctx)
+            out["resumed"] = {"handshake": second["handshake"],
+                              "session_reused": second.get("session_reused")}
+    return out
+
+
+def drain_close(sock):
+    """Close after reading what the client sent, so it sees EOF rather than a reset."""
+    try:
+        sock.settimeout(TIMEOUT)
+        sock.recv(65536)
+    except OSError:
+        pass
+    sock.close()
+
+
+def serve_conn(ctx, cfg, sock, sni_seen):
+    out = {"wrap": None, "handshake": None}
+    sock.settimeout(TIMEOUT)
+    try:
+        s = ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+    except Exception as e:
+        out["wrap"] = err(e)
+        drain_close(sock)
+        return out
+    try:
+        s.do_handshake()
+    except Exception as e:
+        out["handshake"] = err(e)
+        out["sni"] = list(sni_seen)
+        s.close()
+        return out
+    session_info(s, out)
+    out["sni"] = list(sni_seen)
+    out["shared_ciphers"] = to_json(s.shared_ciphers())
+    out["pha"] = None
+    if cfg.get("pha"):
+        try:
+            s.verify_client_post_handshake()
+        except Exception as e:
+            out["pha"] = err(e)
+    received, out["read_error"] = b"", None
+    try:
+        s.sendall(GREETING)
+        received = s.recv(100)
+    except Exception as e:
+        out["read_error"] = err(e)
+    out["received"] = received.decode("latin-1")
+    if cfg.get("pha"):
+        try:
+            out["pha_peercert"] = to_json(s.getpeercert())
+        except Exception as e:
+            out["pha_peercert"] = {"error": err(e)}
+    s.close()
+    return out
+
+
+def raw_server(kind, sock):
+    sock.settimeout(TIMEOUT)
+    try:
+        if kind == "eof_after_hello":
+            sock.recv(65536)
+        elif kind == "garbage":
+            sock.recv(65536)
+            sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    sock.close()
+    return {"raw": kind}
+
+
+def raw_client(kind, port):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    try:
+        if kind == "garbage":
+            sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
+    sock.close()
+    return {"raw": kind}
+
+
+class PeerServer:
+    """A listening peer server that handles every connection to it in turn."""
+
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.cfg = scenario["peer"]
+        self.observations = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.sni_seen = []
+        self.ctx = None
+        self.ctx_error = None
+        if "raw" not in self.cfg:
+            try:
+                self.ctx = make_ctx(self.cfg, True, self.sni_seen)
+            except Exception as e:
+                self.ctx_error = err(e)
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            if "raw" in self.cfg:
+                self.observations.append(raw_server(self.cfg["raw"], conn))
+            elif self.ctx is None:
+                drain_close(conn)
+                self.observations.append({"context": self.ctx_error})
+            else:
+                del self.sni_seen[:]
+                self.observations.append(serve_conn(self.ctx, self.cfg, conn, self.sni_seen))
+
+    def settle(self, count):
+        for _ in range(200):
+            if len(self.observations) >= count:
+                break
+            threading.Event().wait(0.02)
+        return self.observations
+
+
+def peer_client(sc, port):
+    cfg = sc["peer"]
+    if "raw" in cfg:
+        return raw_client(cfg["raw"], port)
+    return run_client(cfg, port, sc.get("peer_hostname"), resume=sc.get("resume", False))
+
+
+def expected_connections(sc):
+    return 2 if sc.get("resume") else 1
+
+
+def main():
+    mode = sys.argv[1]
+    data = json.loads(sys.stdin.readline())
+    scenarios = data["scenarios"]
+    results = []
+    if mode == "client-role":
+        for sc in scenarios:
+            peer = PeerServer(sc)
+            me = run_client(sc["me"], peer.port, sc.get("server_hostname"),
+                            resume=sc.get("resume", False))
+            results.append({"me": me, "peer": peer.settle(expected_connections(sc))})
+            peer.listener.close()
+    elif mode == "peer-servers":
+        peers = [PeerServer(sc) for sc in scenarios]
+        print(json.dumps({"ports": [p.port for p in peers]}), flush=True)
+        sys.stdin.readline()
+        results = [p.settle(expected_connections(sc)) for p, sc in zip(peers, scenarios)]
+    elif mode == "server-role":
+        for sc in scenarios:
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(8)
+            port = listener.getsockname()[1]
+            box = {}
+
+            def serve():
+                seen = []
+                try:
+                    ctx = make_ctx(sc["me"], True, seen)
+                except Exception as e:
+                    box["me"] = {"context": err(e)}
+                    conn, _ = listener.accept()
+                    drain_close(conn)
+                    return
+                outs = []
+                for _ in range(expected_connections(sc)):
+                    conn, _ = listener.accept()
+                    del seen[:]
+                    outs.append(serve_conn(ctx, sc["me"], conn, seen))
+                box["me"] = outs
+
+            t = threading.Thread(target=serve, daemon=True)
+            t.start()
+            peer = peer_client(sc, port)
+            t.join(TIMEOUT * 3)
+            listener.close()
+            results.append({"me": box.get("me"), "peer": peer})
+    elif mode == "peer-clients":
+        for sc, port in zip(scenarios, data["ports"]):
+            results.append(peer_client(sc, port))
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

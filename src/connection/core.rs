@@ -1,0 +1,602 @@
+//! The connection core shared by [`SslSocket`](super::SslSocket) and
+//! [`SslObject`](super::SslObject): an `SslStream` over a transport that can be taken back
+//! (`unwrap()`), error classification as CPython's `PySSL_SetError`, and every accessor of
+//! CPython's `_ssl._SSLSocket`.
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslStream, SslVerifyMode};
+
+use super::{ConnState, SslSession, state, switch_context};
+use crate::certificate::{CertificateDict, decode_certificate};
+use crate::context::SslContext;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi;
+use crate::ffi::connection as raw;
+use crate::pyvalue::PyValue;
+
+/// What `getpeercert()` returns when the peer sent a certificate.
+///
+/// ```python
+/// ssock.getpeercert()   # {} under CERT_NONE, the decoded dict otherwise
+/// ```
+/// ```
+/// let empty = pyssl::PeerCertificate::NotValidated;
+/// assert_eq!(empty.to_py().python_repr(), "{}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerCertificate {
+    /// `{}`: the context does not verify (`CERT_NONE`), so CPython shows nothing.
+    NotValidated,
+    /// The decoded certificate.
+    Decoded(Box<CertificateDict>),
+}
+
+impl PeerCertificate {
+    /// Python's dict.
+    pub fn to_py(&self) -> PyValue {
+        match self {
+            PeerCertificate::NotValidated => PyValue::Dict(vec![]),
+            PeerCertificate::Decoded(d) => d.to_py(),
+        }
+    }
+
+    /// The decoded certificate, if the context verified it.
+    pub fn decoded(&self) -> Option<&CertificateDict> {
+        match self {
+            PeerCertificate::NotValidated => None,
+            PeerCertificate::Decoded(d) => Some(d),
+        }
+    }
+}
+
+/// `cipher()`: `(name, protocol, secret bits)`.
+pub type CipherTuple = (String, String, i32);
+
+/// A transport that `unwrap()` can hand back.
+pub(crate) struct Transport<S> {
+    pub(crate) inner: Option<S>,
+}
+
+fn gone() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOTCONN)
+}
+
+impl<S: Read> Read for Transport<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.as_mut().ok_or_else(gone)?.read(buf)
+    }
+}
+
+impl<S: Write> Write for Transport<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.as_mut().ok_or_else(gone)?.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.as_mut().ok_or_else(gone)?.flush()
+    }
+}
+
+/// Classify a failed TLS operation on `ssl` as CPython's `PySSL_SetError` does: the exception
+/// class, `args[0]` (the `SSL_ERROR_*` number), the text, and for certificate failures
+/// `verify_code` / `verify_message` with CPython's hostname-mismatch wording.
+///
+/// Use it for errors of an `Ssl` from [`SslContext::new_ssl`] driven by another stack
+/// (tokio-openssl, rust-openssl's `SslStream`).
+///
+/// ```python
+/// except ssl.SSLCertVerificationError as e: e.verify_code, e.verify_message
+/// ```
+#[doc(alias = "PySSL_SetError")]
+pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
+    let code = e.code();
+    // The newest queued error (ERR_peek_last_error), captured by rust-openssl for SSL and
+    // SYSCALL, still in the thread's queue otherwise.
+    let (last, last_reason) = match e.ssl_error().and_then(|s| s.errors().last()) {
+        #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
+        Some(err) => (err.code() as u64, err.reason().map(str::to_string)),
+        None => {
+            let c = ffi::err_peek_last();
+            let r = if c != 0 {
+                ffi::err_reason_string(c)
+            } else {
+                None
+            };
+            (c, r)
+        }
+    };
+    ffi::err_clear();
+    let simple = |kind: ErrorKind, py_errno: i64, text: &str| {
+        Error::from_openssl_code(kind, last, None, Some(text)).with_errno(py_errno)
+    };
+    let lib = openssl_sys::ERR_GET_LIB(last as _);
+    let reason = openssl_sys::ERR_GET_REASON(last as _);
+    let is_ssl_reason = |r: i32| last != 0 && lib == raw::ERR_LIB_SSL && reason == r;
+    let verify_failed = is_ssl_reason(raw::SSL_R_CERTIFICATE_VERIFY_FAILED);
+    let from_queue = |py_errno: i64| {
+        if verify_failed {
+            verification_error(ssl, last, last_reason.as_deref(), py_errno)
+        } else {
+            let explicit = (last == 0).then_some("A failure in the SSL library occurred");
+            Error::from_openssl_code(ErrorKind::Ssl, last, last_reason.as_deref(), explicit)
+                .with_errno(py_errno)
+        }
+    };
+    match code {
+        ErrorCode::ZERO_RETURN => simple(
+            ErrorKind::ZeroReturn,
+            6,
+            "TLS/SSL connection has been closed (EOF)",
+        ),
+        ErrorCode::WANT_READ => simple(
+            ErrorKind::WantRead,
+            2,
+            "The operation did not complete (read)",
+        ),
+        ErrorCode::WANT_WRITE => simple(
+            ErrorKind::WantWrite,
+            3,
+            "The operation did not complete (write)",
+        ),
+        c if c == ErrorCode::from_raw(raw::SSL_ERROR_WANT_X509_LOOKUP) => simple(
+            ErrorKind::Ssl,
+            4,
+            "The operation did not complete (X509 lookup)",
+        ),
+        ErrorCode::SYSCALL if last == 0 => match e.io_error() {
+            Some(io) => match io.raw_os_error() {
+                Some(errno) if errno != 0 => Error::os(errno, None),
+                _ => simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol"),
+            },
+            // The transport reported end of file. With a socket BIO, OpenSSL 3 turns that
+            // into SSL_R_UNEXPECTED_EOF_WHILE_READING (SSL_ERROR_SSL), unless the option
+            // OP_IGNORE_UNEXPECTED_EOF makes it a close_notify; pyssl's Rust transport cannot
+            // answer BIO_eof, so OpenSSL reports SSL_ERROR_SYSCALL and the socket BIO's
+            // outcome is rebuilt here.
+            None if raw::ssl_ignores_unexpected_eof(ssl) => simple(
+                ErrorKind::ZeroReturn,
+                6,
+                "TLS/SSL connection has been closed (EOF)",
+            ),
+            None => Error::from_openssl_code(
+                ErrorKind::Eof,
+                raw::UNEXPECTED_EOF_CODE,
+                None,
+                Some("EOF occurred in violation of protocol"),
+            )
+            .with_errno(8),
+        },
+        ErrorCode::SYSCALL => from_queue(5),
+        ErrorCode::SSL => {
+            if is_ssl_reason(raw::SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+                simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol")
+            } else {
+                from_queue(1)
+            }
+        }
+        _ => simple(ErrorKind::Ssl, 10, "Invalid error code"),
+    }
+}
+
+fn verification_error(ssl: &SslRef, code: u64, reason: Option<&str>, py_errno: i64) -> Error {
+    let result = ssl.verify_result();
+    let verify_code = i64::from(result.as_raw());
+    let hostname = state(ssl)
+        .and_then(|s| s.server_hostname.clone())
+        .unwrap_or_default();
+    let message = match result.as_raw() {
+        openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH => {
+            format!("Hostname mismatch, certificate is not valid for '{hostname}'.")
+        }
+        openssl_sys::X509_V_ERR_IP_ADDRESS_MISMATCH => {
+            format!("IP address mismatch, certificate is not valid for '{hostname}'.")
+        }
+        _ => result.error_string().to_string(),
+    };
+    let errstr = reason.unwrap_or("unknown error");
+    Error::from_openssl_code(
+        ErrorKind::CertVerification,
+        code,
+        None,
+        Some(&format!("{errstr}: {message}")),
+    )
+    .with_errno(py_errno)
+    .with_verify(verify_code, Some(message))
+}
+
+/// One TLS connection over a transport `S`.
+pub(crate) struct Conn<S> {
+    pub(crate) stream: SslStream<Transport<S>>,
+}
+
+impl<S: Read + Write> Conn<S> {
+    pub(crate) fn new(ssl: Ssl, transport: S) -> Result<Conn<S>> {
+        let stream = SslStream::new(
+            ssl,
+            Transport {
+                inner: Some(transport),
+            },
+        )
+        .map_err(|e| Error::from_stack(&e))?;
+        Ok(Conn { stream })
+    }
+
+    fn fail(&self, e: &openssl::ssl::Error) -> Error {
+        ssl_error(e, self.stream.ssl())
+    }
+
+    pub(crate) fn do_handshake(&mut self) -> Result<()> {
+        ffi::err_clear();
+        self.stream.do_handshake().map_err(|e| self.fail(&e))
+    }
+
+    /// `SSLObject.read()` semantics: a clean close (close_notify received) reads as 0 bytes.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        ffi::err_clear();
+        match self.stream.ssl_read(buf) {
+            Ok(n) => Ok(n),
+            Err(e)
+                if e.code() == ErrorCode::ZERO_RETURN
+                    && raw::ssl_get_shutdown(self.stream.ssl()) == raw::SSL_RECEIVED_SHUTDOWN =>
+            {
+                ffi::err_clear();
+                Ok(0)
+            }
+            // Transport EOF under OP_IGNORE_UNEXPECTED_EOF: OpenSSL 3 treats it as a
+            // close_notify, which CPython reads as end of data (see `ssl_error`).
+            Err(e)
+                if e.code() == ErrorCode::SYSCALL
+                    && e.ssl_error().is_none_or(|s| s.errors().is_empty())
+                    && e.io_error().is_none()
+                    && raw::ssl_ignores_unexpected_eof(self.stream.ssl()) =>
+            {
+                ffi::err_clear();
+                Ok(0)
+            }
+            Err(e) => Err(self.fail(&e)),
+        }
+    }
+
+    pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize> {
+        ffi::err_clear();
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.stream.ssl_write(buf).map_err(|e| self.fail(&e))
+    }
+
+    /// CPython's `shutdown()`: `SSL_shutdown` at most twice (send, then wait for the peer's
+    /// close_notify); errors as `PySSL_SetError`.
+    pub(crate) fn shutdown(&mut self) -> Result<()> {
+        let mut zeros = 0;
+        loop {
+            ffi::err_clear();
+            match self.stream.shutdown() {
+                Ok(ShutdownResult::Received) => return Ok(()),
+                Ok(ShutdownResult::Sent) => {
+                    zeros += 1;
+                    if zeros > 1 {
+                        return Ok(());
+                    }
+                }
+                Err(e) => return Err(self.fail(&e)),
+            }
+        }
+    }
+
+    pub(crate) fn take_transport(&mut self) -> Option<S> {
+        self.stream.get_mut().inner.take()
+    }
+
+    pub(crate) fn transport(&self) -> Option<&S> {
+        self.stream.get_ref().inner.as_ref()
+    }
+
+    pub(crate) fn transport_mut(&mut self) -> Option<&mut S> {
+        self.stream.get_mut().inner.as_mut()
+    }
+
+    fn conn_state(&self) -> Option<&ConnState> {
+        state(self.stream.ssl())
+    }
+
+    pub(crate) fn context(&self) -> Option<Arc<SslContext>> {
+        self.conn_state().map(|s| s.context.clone())
+    }
+
+    pub(crate) fn set_context(&mut self, ctx: &Arc<SslContext>) -> Result<()> {
+        switch_context(raw::stream_ssl_mut(&mut self.stream), ctx)
+    }
+
+    pub(crate) fn server_side(&self) -> bool {
+        self.conn_state().is_some_and(|s| s.server_side)
+    }
+
+    pub(crate) fn server_hostname(&self) -> Option<String> {
+        self.conn_state().and_then(|s| s.server_hostname.clone())
+    }
+
+    pub(crate) fn pending(&self) -> usize {
+        self.stream.ssl().pending()
+    }
+
+    pub(crate) fn getpeercert(&self) -> Result<Option<PeerCertificate>> {
+        let ssl = self.stream.ssl();
+        if !ssl.is_init_finished() {
+            return Err(Error::value("handshake not done yet"));
+        }
+        let Some(cert) = ssl.peer_certificate() else {
+            return Ok(None);
+        };
+        let verifies = self
+            .context()
+            .is_some_and(|c| c.with_ctx(|x| x.verify_mode().contains(SslVerifyMode::PEER)));
+        if !verifies {
+            return Ok(Some(PeerCertificate::NotValidated));
+        }
+        Ok(Some(PeerCertificate::Decoded(Box::new(
+            decode_certificate(&cert)?,
+        ))))
+    }
+
+    pub(crate) fn getpeercert_der(&self) -> Result<Option<Vec<u8>>> {
+        let ssl = self.stream.ssl();
+        if !ssl.is_init_finished() {
+            return Err(Error::value("handshake not done yet"));
+        }
+        match ssl.peer_certificate() {
+            None => Ok(None),
+            Some(c) => c.to_der().map(Some).map_err(|e| Error::from_stack(&e)),
+        }
+    }
+
+    pub(crate) fn cipher(&self) -> Option<CipherTuple> {
+        raw::ssl_current_cipher(self.stream.ssl())
+    }
+
+    pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {
+        raw::ssl_shared_ciphers(self.stream.ssl())
+    }
+
+    pub(crate) fn version(&self) -> Option<String> {
+        let ssl = self.stream.ssl();
+        if !ssl.is_init_finished() {
+            return None;
+        }
+        let v = ssl.version_str();
+        (v != "unknown").then(|| v.to_string())
+    }
+
+    pub(crate) fn selected_alpn_protocol(&self) -> Option<String> {
+        self.stream
+            .ssl()
+            .selected_alpn_protocol()
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    pub(crate) fn get_channel_binding(&self, cb_type: &str) -> Result<Option<Vec<u8>>> {
+        if cb_type != "tls-unique" {
+            return Err(Error::value(format!(
+                "'{cb_type}' channel binding type not implemented"
+            )));
+        }
+        let ssl = self.stream.ssl();
+        let mut buf = [0u8; 128];
+        // RFC 5929: the first Finished message of the latest handshake, which is the
+        // client's on a full handshake and the server's on a resumed one.
+        let len = if ssl.session_reused() ^ self.server_side() {
+            ssl.peer_finished(&mut buf)
+        } else {
+            ssl.finished(&mut buf)
+        };
+        Ok((len > 0).then(|| buf[..len.min(buf.len())].to_vec()))
+    }
+
+    pub(crate) fn session(&self) -> Option<SslSession> {
+        let session = self.stream.ssl().session()?.to_owned();
+        Some(SslSession {
+            inner: session,
+            context: self.context()?,
+        })
+    }
+
+    pub(crate) fn set_session(&mut self, session: &SslSession) -> Result<()> {
+        if !self
+            .context()
+            .is_some_and(|c| Arc::ptr_eq(&c, &session.context))
+        {
+            return Err(Error::value("Session refers to a different SSLContext."));
+        }
+        if self.server_side() {
+            return Err(Error::value(
+                "Cannot set session for server-side SSLSocket.",
+            ));
+        }
+        if self.stream.ssl().is_init_finished() {
+            return Err(Error::value("Cannot set session after handshake."));
+        }
+        ffi::err_clear();
+        // Like CPython, offer a copy made through DER: the copy does not inherit OpenSSL's
+        // `not_resumable` mark, which the first connection's end (EOF without close_notify,
+        // or freeing it without a shutdown) puts on the original.
+        let copy = session
+            .inner
+            .to_der()
+            .and_then(|der| openssl::ssl::SslSession::from_der(&der))
+            .map_err(|e| Error::from_stack(&e))?;
+        if !raw::ssl_set_session(raw::stream_ssl_mut(&mut self.stream), &copy) {
+            return Err(super::ssl_error_from_queue());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn session_reused(&self) -> bool {
+        self.stream.ssl().session_reused()
+    }
+
+    pub(crate) fn get_verified_chain(&self) -> Result<Vec<Vec<u8>>> {
+        let Some(chain) = self.stream.ssl().verified_chain() else {
+            return Ok(vec![]);
+        };
+        chain
+            .iter()
+            .map(|c| c.to_der().map_err(|e| Error::from_stack(&e)))
+            .collect()
+    }
+
+    pub(crate) fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>> {
+        let ssl = self.stream.ssl();
+        let Some(chain) = ssl.peer_cert_chain() else {
+            return Ok(vec![]);
+        };
+        let mut out = Vec::new();
+        if self.server_side() {
+            // OpenSSL leaves the client's own certificate out of the chain on servers.
+            if let Some(peer) = ssl.peer_certificate() {
+                out.push(peer.to_der().map_err(|e| Error::from_stack(&e))?);
+            }
+        }
+        for c in chain {
+            out.push(c.to_der().map_err(|e| Error::from_stack(&e))?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn verify_client_post_handshake(&mut self) -> Result<()> {
+        ffi::err_clear();
+        if raw::ssl_verify_client_post_handshake(raw::stream_ssl_mut(&mut self.stream)) {
+            Ok(())
+        } else {
+            Err(super::ssl_error_from_queue())
+        }
+    }
+}
+
+/// Generates the accessors [`SslSocket`](super::SslSocket) and
+/// [`SslObject`](super::SslObject) share, each delegating to the connection core.
+macro_rules! connection_accessors {
+    ($($core:ident).+) => {
+        /// `getpeercert()`: the peer's certificate as Python's dict; `None` when the peer sent
+        /// none; [`PeerCertificate::NotValidated`] (`{}`) when the context does not verify
+        /// (`CERT_NONE`). Before the handshake: `ValueError("handshake not done yet")`.
+        #[doc(alias = "SSL_get_peer_certificate")]
+        pub fn getpeercert(&self) -> $crate::Result<Option<$crate::PeerCertificate>> {
+            self.$($core).+.getpeercert()
+        }
+
+        /// `getpeercert(binary_form=True)`: the peer's certificate in DER, verified or not.
+        #[doc(alias = "i2d_X509")]
+        pub fn getpeercert_der(&self) -> $crate::Result<Option<Vec<u8>>> {
+            self.$($core).+.getpeercert_der()
+        }
+
+        /// `cipher()`: `(name, protocol, secret bits)` of the negotiated suite, or `None`.
+        #[doc(alias = "SSL_get_current_cipher")]
+        pub fn cipher(&self) -> Option<$crate::CipherTuple> {
+            self.$($core).+.cipher()
+        }
+
+        /// `shared_ciphers()`: on a server, the suites both sides offered (server order);
+        /// `None` on a client or before the handshake.
+        #[doc(alias = "SSL_get_client_ciphers")]
+        pub fn shared_ciphers(&self) -> Option<Vec<$crate::CipherTuple>> {
+            self.$($core).+.shared_ciphers()
+        }
+
+        /// `version()`: `"TLSv1.3"`, `"TLSv1.2"`, ...; `None` before the handshake.
+        #[doc(alias = "SSL_get_version")]
+        pub fn version(&self) -> Option<String> {
+            self.$($core).+.version()
+        }
+
+        /// `selected_alpn_protocol()`: the protocol ALPN agreed on, or `None`.
+        #[doc(alias = "SSL_get0_alpn_selected")]
+        pub fn selected_alpn_protocol(&self) -> Option<String> {
+            self.$($core).+.selected_alpn_protocol()
+        }
+
+        /// `compression()`: always `None` (OpenSSL 3 has no TLS compression).
+        pub fn compression(&self) -> Option<String> {
+            None
+        }
+
+        /// `get_channel_binding(cb_type)`: the `"tls-unique"` binding (RFC 5929), `None`
+        /// before the handshake; other types are a `ValueError`.
+        #[doc(alias = "SSL_get_finished")]
+        pub fn get_channel_binding(&self, cb_type: &str) -> $crate::Result<Option<Vec<u8>>> {
+            self.$($core).+.get_channel_binding(cb_type)
+        }
+
+        /// `pending()`: decrypted bytes ready to be read without touching the transport.
+        #[doc(alias = "SSL_pending")]
+        pub fn pending(&self) -> usize {
+            self.$($core).+.pending()
+        }
+
+        /// `session`: the TLS session (after the handshake), to resume later.
+        #[doc(alias = "SSL_get1_session")]
+        pub fn session(&self) -> Option<$crate::SslSession> {
+            self.$($core).+.session()
+        }
+
+        /// `session = s`: offer `s` for resumption (client side, before the handshake), with
+        /// CPython's `ValueError`s otherwise.
+        #[doc(alias = "SSL_set_session")]
+        pub fn set_session(&mut self, session: &$crate::SslSession) -> $crate::Result<()> {
+            self.$($core).+.set_session(session)
+        }
+
+        /// `session_reused`: whether the handshake resumed a session.
+        #[doc(alias = "SSL_session_reused")]
+        pub fn session_reused(&self) -> bool {
+            self.$($core).+.session_reused()
+        }
+
+        /// `server_side`.
+        pub fn server_side(&self) -> bool {
+            self.$($core).+.server_side()
+        }
+
+        /// `server_hostname`: the encoded (A-label) name given at wrap time, or `None`.
+        pub fn server_hostname(&self) -> Option<String> {
+            self.$($core).+.server_hostname()
+        }
+
+        /// `context`: the context now serving the connection.
+        pub fn context(&self) -> Option<std::sync::Arc<$crate::SslContext>> {
+            self.$($core).+.context()
+        }
+
+        /// `context = ctx`: switch to another context (`SSL_set_SSL_CTX`).
+        #[doc(alias = "SSL_set_SSL_CTX")]
+        pub fn set_context(&mut self, ctx: &std::sync::Arc<$crate::SslContext>) -> $crate::Result<()> {
+            self.$($core).+.set_context(ctx)
+        }
+
+        /// `get_verified_chain()`: the chain OpenSSL built and verified, leaf first, in DER.
+        #[doc(alias = "SSL_get0_verified_chain")]
+        pub fn get_verified_chain(&self) -> $crate::Result<Vec<Vec<u8>>> {
+            self.$($core).+.get_verified_chain()
+        }
+
+        /// `get_unverified_chain()`: the certificates the peer sent, leaf first, in DER.
+        #[doc(alias = "SSL_get_peer_cert_chain")]
+        pub fn get_unverified_chain(&self) -> $crate::Result<Vec<Vec<u8>>> {
+            self.$($core).+.get_unverified_chain()
+        }
+
+        /// `verify_client_post_handshake()`: ask the TLS 1.3 client for its certificate now
+        /// (server side, `post_handshake_auth` on both contexts).
+        #[doc(alias = "SSL_verify_client_post_handshake")]
+        pub fn verify_client_post_handshake(&mut self) -> $crate::Result<()> {
+            self.$($core).+.verify_client_post_handshake()
+        }
+    };
+}
+
+pub(crate) use connection_accessors;

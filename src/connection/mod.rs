@@ -1,0 +1,417 @@
+//! Connections: Python's `SSLSocket` ([`SslSocket`], over any blocking `Read + Write`) and
+//! `SSLObject` ([`SslObject`], the sans-I/O twin over [`MemoryBio`]s), made by
+//! [`SslContext::wrap_socket`] and [`SslContext::wrap_bio`].
+//!
+//! ```python
+//! ctx = ssl.create_default_context()
+//! with socket.create_connection(("localhost", 443)) as sock:
+//!     with ctx.wrap_socket(sock, server_hostname="localhost") as ssock:
+//!         print(ssock.version(), ssock.getpeercert()["subject"])
+//! ```
+//! ```no_run
+//! use std::sync::Arc;
+//! # fn main() -> Result<(), pyssl::Error> {
+//! let ctx = Arc::new(pyssl::create_default_context(pyssl::Purpose::SERVER_AUTH)?);
+//! let sock = std::net::TcpStream::connect(("localhost", 443))
+//!     .map_err(|e| pyssl::Error::os(e.raw_os_error().unwrap_or(0), None))?;
+//! let ssock = ctx.wrap_socket(sock, false, Some("localhost"))?;
+//! println!("{:?} {:?}", ssock.version(), ssock.getpeercert()?);
+//! # Ok(()) }
+//! ```
+//!
+//! Every connection is set up as CPython's `newPySSLSocket` sets it up (see
+//! [`SslContext::new_ssl`], which hands the configured `openssl::ssl::Ssl` to other TLS
+//! stacks): the client/server checks against the context's protocol, SNI for names that are
+//! not IP addresses, host or IP verification only when `check_hostname` is on, the
+//! post-handshake-authentication flags, 3.13's session id context on server connections, and
+//! the `AUTO_RETRY | ACCEPT_MOVING_WRITE_BUFFER` modes. Failures are classified as
+//! CPython's `PySSL_SetError` does (see [`Error`]).
+//!
+//! Server hostnames are encoded as `SSLContext._encode_hostname` does (IDNA 2003 for text,
+//! ASCII for bytes; see [`ServerHostname`]).
+
+mod core;
+mod idna;
+mod integration;
+#[rustfmt::skip]
+mod idna_tables;
+mod object;
+mod socket;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+use std::sync::{Arc, OnceLock};
+
+use openssl::ex_data::Index;
+use openssl::ssl::{Ssl, SslRef, SslVerifyMode};
+
+use crate::constants::Protocol;
+use crate::context::SslContext;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi;
+use crate::ffi::connection as raw;
+use crate::profiles::SessionIdContext;
+
+pub use core::{CipherTuple, PeerCertificate, ssl_error};
+pub use integration::apply_profile_defaults;
+pub use object::{BioOptions, MemoryBio, SslObject};
+pub use socket::{SslSocket, WrapOptions};
+
+/// A server hostname as Python accepts it: a `str` (IDNA-encoded) or `bytes` (ASCII).
+///
+/// ```python
+/// ctx.wrap_bio(i, o, server_hostname="könig.example")    # str → 'xn--knig-5qa.example'
+/// ctx.wrap_bio(i, o, server_hostname=b"example.org")     # bytes, must be ASCII
+/// ```
+/// ```
+/// use pyssl::ServerHostname;
+/// let h: ServerHostname = "könig.example".into();
+/// assert_eq!(h.encode(pyssl::Profile::PY313).unwrap(), "xn--knig-5qa.example");
+/// let b = ServerHostname::Bytes(b"k\xc3\xb6nig");
+/// assert_eq!(b.encode(pyssl::Profile::PY313).unwrap_err().python_type(), "UnicodeDecodeError");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerHostname<'a> {
+    /// A `str`: encoded with Python's `'idna'` codec (IDNA 2003).
+    Str(&'a str),
+    /// A `bytes` object: decoded as ASCII.
+    Bytes(&'a [u8]),
+}
+
+impl<'a> From<&'a str> for ServerHostname<'a> {
+    fn from(s: &'a str) -> Self {
+        ServerHostname::Str(s)
+    }
+}
+
+impl<'a> From<&'a [u8]> for ServerHostname<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        ServerHostname::Bytes(b)
+    }
+}
+
+impl ServerHostname<'_> {
+    /// `SSLContext._encode_hostname(h)`: the A-label text CPython stores as
+    /// `server_hostname`.
+    pub fn encode(&self, profile: crate::Profile) -> Result<String> {
+        match self {
+            ServerHostname::Str(s) => {
+                let style = if profile.version >= (3, 13) {
+                    idna::IdnaErrors::Positional
+                } else {
+                    idna::IdnaErrors::Wrapped
+                };
+                idna::encode(s, style)
+            }
+            ServerHostname::Bytes(b) => match b.iter().position(|&x| x >= 0x80) {
+                None => Ok(b.iter().map(|&x| x as char).collect()),
+                Some(i) => Err(Error::unicode(
+                    "UnicodeDecodeError",
+                    format!(
+                        "'ascii' codec can't decode byte 0x{:02x} in position {i}: ordinal not in range(128)",
+                        b[i]
+                    ),
+                )
+                .with_reason("ordinal not in range(128)")),
+            },
+        }
+    }
+
+    /// Python's truthiness of the value (`not server_hostname`).
+    fn is_empty(&self) -> bool {
+        match self {
+            ServerHostname::Str(s) => s.is_empty(),
+            ServerHostname::Bytes(b) => b.is_empty(),
+        }
+    }
+}
+
+/// What pyssl keeps about a connection inside its `SSL` (ex_data), so that the SNI callback
+/// and every wrapper see the same `context`.
+pub(crate) struct ConnState {
+    pub(crate) context: Arc<SslContext>,
+    pub(crate) server_side: bool,
+    pub(crate) server_hostname: Option<String>,
+}
+
+fn state_index() -> Option<Index<Ssl, ConnState>> {
+    static INDEX: OnceLock<Option<Index<Ssl, ConnState>>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index::<ConnState>().ok())
+}
+
+pub(crate) fn state(ssl: &SslRef) -> Option<&ConnState> {
+    ssl.ex_data(state_index()?)
+}
+
+fn state_mut(ssl: &mut SslRef) -> Option<&mut ConnState> {
+    ssl.ex_data_mut(state_index()?)
+}
+
+/// `sslobj.context = ctx`: switch the `SSL` to another context's `SSL_CTX` (certificate,
+/// key, callbacks), as an SNI callback does to serve another name.
+fn switch_context(ssl: &mut SslRef, ctx: &Arc<SslContext>) -> Result<()> {
+    ctx.with_ctx(|c| ssl.set_ssl_context(c))
+        .map_err(|e| Error::from_stack(&e))?;
+    if let Some(st) = state_mut(ssl) {
+        st.context = ctx.clone();
+    }
+    Ok(())
+}
+
+/// The connection as an SNI callback sees it (CPython passes the `SSLSocket`/`SSLObject`):
+/// it can read which side it is and switch the context that will serve the handshake.
+pub struct SniConnection<'a> {
+    ssl: &'a mut SslRef,
+}
+
+impl<'a> SniConnection<'a> {
+    pub(crate) fn new(ssl: &'a mut SslRef) -> Self {
+        SniConnection { ssl }
+    }
+
+    /// `sslobj.context`.
+    pub fn context(&self) -> Option<Arc<SslContext>> {
+        state(self.ssl).map(|s| s.context.clone())
+    }
+
+    /// `sslobj.context = ctx`: serve this handshake from `ctx` (its certificate and key).
+    #[doc(alias = "SSL_set_SSL_CTX")]
+    pub fn set_context(&mut self, ctx: &Arc<SslContext>) -> Result<()> {
+        switch_context(self.ssl, ctx)
+    }
+
+    /// `sslobj.server_side`.
+    pub fn server_side(&self) -> bool {
+        state(self.ssl).is_some_and(|s| s.server_side)
+    }
+}
+
+/// `ssl.SSLSession`: a TLS session a client can offer again to resume it.
+///
+/// ```python
+/// s = ssock.session; s.has_ticket; ctx.wrap_socket(sock2, server_hostname=h, session=s)
+/// ```
+#[derive(Clone)]
+pub struct SslSession {
+    pub(crate) inner: openssl::ssl::SslSession,
+    pub(crate) context: Arc<SslContext>,
+}
+
+impl SslSession {
+    /// `session.id`.
+    pub fn id(&self) -> Vec<u8> {
+        self.inner.id().to_vec()
+    }
+    /// `session.time` (seconds since the epoch).
+    #[allow(clippy::useless_conversion)] // the C type differs between OpenSSL versions
+    pub fn time(&self) -> i64 {
+        i64::from(self.inner.time())
+    }
+    /// `session.timeout` (seconds).
+    pub fn timeout(&self) -> i64 {
+        self.inner.timeout()
+    }
+    /// `session.ticket_lifetime_hint` (seconds).
+    pub fn ticket_lifetime_hint(&self) -> u64 {
+        raw::session_ticket_lifetime_hint(&self.inner)
+    }
+    /// `session.has_ticket`.
+    pub fn has_ticket(&self) -> bool {
+        raw::session_has_ticket(&self.inner)
+    }
+}
+
+impl PartialEq for SslSession {
+    /// CPython compares sessions by id.
+    fn eq(&self, other: &Self) -> bool {
+        self.inner.id() == other.inner.id()
+    }
+}
+
+impl std::fmt::Debug for SslSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SslSession")
+            .field("id", &self.inner.id())
+            .field("has_ticket", &self.has_ticket())
+            .finish()
+    }
+}
+
+/// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
+fn ssl_error_from_queue() -> Error {
+    let code = ffi::err_peek_last();
+    let reason = if code != 0 {
+        ffi::err_reason_string(code)
+    } else {
+        None
+    };
+    ffi::err_clear();
+    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None)
+}
+
+/// The `_setSSLError(msg)` CPython raises for non-OpenSSL failures of a connection.
+fn ssl_error_text(msg: &str) -> Error {
+    Error::from_openssl_code(ErrorKind::Ssl, 0, None, Some(msg))
+}
+
+/// Create and configure the `SSL` of a new connection exactly as CPython's `newPySSLSocket`
+/// (plus `_ssl_configure_hostname`) does. `hostname` is the already encoded A-label text.
+pub(crate) fn configure(
+    ctx: &Arc<SslContext>,
+    server_side: bool,
+    hostname: Option<&str>,
+) -> Result<Ssl> {
+    if hostname.is_some_and(|h| h.contains('\0')) {
+        return Err(Error::type_error(
+            "argument must be encoded string without null bytes, not str",
+        ));
+    }
+    if server_side && ctx.protocol() == Protocol::PROTOCOL_TLS_CLIENT {
+        return Err(ssl_error_text(
+            "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
+        ));
+    }
+    if !server_side && ctx.protocol() == Protocol::PROTOCOL_TLS_SERVER {
+        return Err(ssl_error_text(
+            "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
+        ));
+    }
+    ffi::err_clear();
+    let mut ssl = ctx.with_ctx(Ssl::new).map_err(|e| Error::from_stack(&e))?;
+    raw::ssl_set_mode(
+        &mut ssl,
+        raw::SSL_MODE_AUTO_RETRY | raw::SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+    );
+    if ctx.post_handshake_auth() {
+        if server_side {
+            let mode = ssl.verify_mode();
+            if mode.contains(SslVerifyMode::PEER) {
+                ssl.set_verify(mode | SslVerifyMode::POST_HANDSHAKE);
+            }
+        } else {
+            raw::ssl_enable_post_handshake_auth(&mut ssl);
+        }
+    }
+    if server_side && ctx.profile().session_id_context == SessionIdContext::ServerConnections {
+        raw::ssl_set_session_id_context(&mut ssl, b"Python\0");
+    }
+    if let Some(h) = hostname {
+        if h.is_empty() || h.starts_with('.') {
+            return Err(Error::value(
+                "server_hostname cannot be an empty string or start with a leading dot.",
+            ));
+        }
+        let ip = raw::a2i_ipaddress(h);
+        if ip.is_none() {
+            ssl.set_hostname(h).map_err(|e| Error::from_stack(&e))?;
+        }
+        if ctx.check_hostname() {
+            let param = ssl.param_mut();
+            match ip {
+                None => param.set_host(h),
+                Some(bytes) => match ip_from_bytes(&bytes) {
+                    Some(addr) => param.set_ip(addr),
+                    None => Ok(()),
+                },
+            }
+            .map_err(|e| Error::from_stack(&e))?;
+        }
+    }
+    if server_side {
+        ssl.set_accept_state();
+    } else {
+        ssl.set_connect_state();
+    }
+    let index =
+        state_index().ok_or_else(|| Error::memory("cannot allocate an SSL ex_data index"))?;
+    // Set exactly once, on an SSL nobody else has seen yet.
+    ssl.set_ex_data(
+        index,
+        ConnState {
+            context: ctx.clone(),
+            server_side,
+            server_hostname: hostname.map(str::to_string),
+        },
+    );
+    Ok(ssl)
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<std::net::IpAddr> {
+    match b.len() {
+        4 => Some(std::net::IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+        16 => Some(std::net::IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+        _ => None,
+    }
+}
+
+/// The checks `SSLSocket._create` makes in Python before anything reaches C, then the
+/// hostname encoding; returns the encoded hostname.
+fn python_wrap_checks(
+    ctx: &SslContext,
+    server_side: bool,
+    hostname: Option<ServerHostname<'_>>,
+    has_session: bool,
+    socket_rules: bool,
+    check_hostname_rule: bool,
+) -> Result<Option<String>> {
+    if server_side && socket_rules {
+        if hostname.is_some_and(|h| !h.is_empty()) {
+            return Err(Error::value(
+                "server_hostname can only be specified in client mode",
+            ));
+        }
+        if has_session {
+            return Err(Error::value("session can only be specified in client mode"));
+        }
+    }
+    if check_hostname_rule && ctx.check_hostname() && hostname.is_none_or(|h| h.is_empty()) {
+        return Err(Error::value("check_hostname requires server_hostname"));
+    }
+    hostname.map(|h| h.encode(ctx.profile())).transpose()
+}
+
+impl SslContext {
+    /// An `openssl::ssl::Ssl` configured exactly as a pyssl connection made from this context
+    /// (CPython's `newPySSLSocket`), for TLS stacks that take an `Ssl`: tokio-openssl's
+    /// `SslStream::new(ssl, stream)`, hyper-openssl, or rust-openssl's own `SslStream`.
+    ///
+    /// `server_hostname` is encoded as [`ServerHostname::encode`] does. The checks Python
+    /// makes before creating the connection apply (`check_hostname requires server_hostname`,
+    /// a hostname on a server connection), so the result verifies what a pyssl connection
+    /// verifies. Errors of the handshake run through another stack are that stack's; use
+    /// [`ssl_error`] to classify them as CPython would.
+    ///
+    /// ```python
+    /// sslobj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    /// ```
+    /// ```
+    /// use std::sync::Arc;
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = Arc::new(pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?);
+    /// let ssl = ctx.new_ssl(false, Some("example.org".into()))?;
+    /// assert_eq!(ssl.servername(openssl::ssl::NameType::HOST_NAME), Some("example.org"));
+    /// let e = ctx.new_ssl(false, None).unwrap_err();
+    /// assert_eq!(e.python_str(), "check_hostname requires server_hostname");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_new", alias = "newPySSLSocket")]
+    pub fn new_ssl(
+        self: &Arc<Self>,
+        server_side: bool,
+        server_hostname: Option<ServerHostname<'_>>,
+    ) -> Result<Ssl> {
+        let hostname = python_wrap_checks(self, server_side, server_hostname, false, true, true)?;
+        configure(self, server_side, hostname.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_hostnames_decode_as_ascii() {
+        let h = ServerHostname::Bytes(b"example.org");
+        assert_eq!(h.encode(crate::Profile::PY311).unwrap(), "example.org");
+    }
+}

@@ -1,0 +1,263 @@
+//! Raw per-connection (`SSL`) calls that rust-openssl does not wrap, each behind a small safe
+//! function used by [`crate::connection`].
+//!
+//! Functions that change an `SSL` take `&mut SslRef`; [`stream_ssl_mut`] gives that for an
+//! `SslStream`, whose `&mut` borrow is exclusive access to its `SSL`. The symbols declared
+//! below exist in OpenSSL 1.1.1 and 3.x.
+
+use std::ffi::{CString, c_int, c_long, c_uint, c_void};
+use std::ptr;
+
+use foreign_types::ForeignTypeRef;
+use openssl::ssl::{SslRef, SslSessionRef, SslStream};
+use openssl_sys as sys;
+
+// SAFETY: these declarations match the C prototypes in OpenSSL 1.1.1 and 3.x (ssl.h,
+// x509v3.h); libssl and libcrypto are linked by openssl-sys.
+unsafe extern "C" {
+    /// `void SSL_set_post_handshake_auth(SSL *ssl, int val);` (1.1.1+)
+    fn SSL_set_post_handshake_auth(ssl: *mut sys::SSL, val: c_int);
+    /// `int SSL_verify_client_post_handshake(SSL *ssl);` (1.1.1+)
+    fn SSL_verify_client_post_handshake(ssl: *mut sys::SSL) -> c_int;
+    /// `STACK_OF(SSL_CIPHER) *SSL_get_client_ciphers(const SSL *ssl);` (1.1.0+)
+    fn SSL_get_client_ciphers(ssl: *const sys::SSL) -> *mut sys::stack_st_SSL_CIPHER;
+    /// `STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s);`
+    fn SSL_get_ciphers(s: *const sys::SSL) -> *mut sys::stack_st_SSL_CIPHER;
+    /// `ASN1_OCTET_STRING *a2i_IPADDRESS(const char *ipasc);`
+    fn a2i_IPADDRESS(ipasc: *const std::ffi::c_char) -> *mut sys::ASN1_OCTET_STRING;
+    /// `void ASN1_OCTET_STRING_free(ASN1_OCTET_STRING *a);`
+    fn ASN1_OCTET_STRING_free(a: *mut sys::ASN1_OCTET_STRING);
+    /// `int SSL_SESSION_has_ticket(const SSL_SESSION *s);` (1.1.1+)
+    fn SSL_SESSION_has_ticket(s: *const sys::SSL_SESSION) -> c_int;
+    /// `unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *s);` (1.1.1+)
+    fn SSL_SESSION_get_ticket_lifetime_hint(s: *const sys::SSL_SESSION) -> std::ffi::c_ulong;
+    /// `int SSL_set_session_id_context(SSL *ssl, const unsigned char *sid_ctx,
+    ///  unsigned int sid_ctx_len);`
+    fn SSL_set_session_id_context(ssl: *mut sys::SSL, sid: *const u8, len: c_uint) -> c_int;
+    /// `uint64_t SSL_get_options(const SSL *s);` (3.0+; `unsigned long` in 1.1.1)
+    fn SSL_get_options(s: *const sys::SSL) -> u64;
+    /// `uint32_t SSL_CIPHER_get_id(const SSL_CIPHER *c);`
+    fn SSL_CIPHER_get_id(c: *const sys::SSL_CIPHER) -> u32;
+}
+
+/// `ERR_LIB_SSL`.
+pub(crate) const ERR_LIB_SSL: i32 = 20;
+/// `SSL_R_CERTIFICATE_VERIFY_FAILED`.
+pub(crate) const SSL_R_CERTIFICATE_VERIFY_FAILED: i32 = 134;
+/// `SSL_R_UNEXPECTED_EOF_WHILE_READING` (OpenSSL 3.0+).
+pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;
+/// `ERR_PACK(ERR_LIB_SSL, 0, SSL_R_UNEXPECTED_EOF_WHILE_READING)`: the error OpenSSL 3 queues
+/// when a socket BIO reaches end of file mid-record.
+pub(crate) const UNEXPECTED_EOF_CODE: u64 =
+    ((ERR_LIB_SSL as u64) << 23) | SSL_R_UNEXPECTED_EOF_WHILE_READING as u64;
+/// `SSL_OP_IGNORE_UNEXPECTED_EOF`.
+const SSL_OP_IGNORE_UNEXPECTED_EOF: u64 = 0x80;
+
+/// Whether `OP_IGNORE_UNEXPECTED_EOF` is set on the connection.
+pub(crate) fn ssl_ignores_unexpected_eof(ssl: &SslRef) -> bool {
+    // SAFETY: read-only access to a live SSL.
+    let options = unsafe { SSL_get_options(ssl.as_ptr()) };
+    options & SSL_OP_IGNORE_UNEXPECTED_EOF != 0
+}
+
+/// `SSL_ERROR_WANT_X509_LOOKUP`.
+pub(crate) const SSL_ERROR_WANT_X509_LOOKUP: c_int = 4;
+
+/// `SSL_CTRL_MODE` (the control behind the `SSL_set_mode` macro).
+const SSL_CTRL_MODE: c_int = 33;
+/// `SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER`.
+pub(crate) const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: c_long = 0x2;
+/// `SSL_MODE_AUTO_RETRY`.
+pub(crate) const SSL_MODE_AUTO_RETRY: c_long = 0x4;
+/// `SSL_RECEIVED_SHUTDOWN`.
+pub(crate) const SSL_RECEIVED_SHUTDOWN: c_int = 2;
+
+/// The `SSL` of a stream, mutably: the `&mut` borrow of the stream, which owns its `SSL`, is
+/// exclusive access to it.
+pub(crate) fn stream_ssl_mut<S>(stream: &mut SslStream<S>) -> &mut SslRef {
+    // SAFETY: the stream owns a live SSL; `&mut stream` guarantees nobody else uses it for
+    // the lifetime of the returned borrow.
+    unsafe { SslRef::from_ptr_mut(stream.ssl().as_ptr()) }
+}
+
+/// `SSL_set_mode(ssl, mode)`.
+pub(crate) fn ssl_set_mode(ssl: &mut SslRef, mode: c_long) {
+    // SAFETY: exclusive access to a live SSL; SSL_CTRL_MODE takes an integer, no pointer.
+    unsafe {
+        sys::SSL_ctrl(ssl.as_ptr(), SSL_CTRL_MODE, mode, ptr::null_mut());
+    }
+}
+
+/// `SSL_set_session_id_context(ssl, sid, len)`; false on failure.
+pub(crate) fn ssl_set_session_id_context(ssl: &mut SslRef, sid: &[u8]) -> bool {
+    let Ok(len) = c_uint::try_from(sid.len()) else {
+        return false;
+    };
+    // SAFETY: exclusive access; OpenSSL copies `len` bytes from `sid`, which lives across the
+    // call.
+    unsafe { SSL_set_session_id_context(ssl.as_ptr(), sid.as_ptr(), len) == 1 }
+}
+
+/// `SSL_set_post_handshake_auth(ssl, 1)` (client side).
+pub(crate) fn ssl_enable_post_handshake_auth(ssl: &mut SslRef) {
+    // SAFETY: exclusive access to a live SSL.
+    unsafe { SSL_set_post_handshake_auth(ssl.as_ptr(), 1) }
+}
+
+/// `SSL_verify_client_post_handshake(ssl)`; false on failure (queue left for the caller).
+pub(crate) fn ssl_verify_client_post_handshake(ssl: &mut SslRef) -> bool {
+    // SAFETY: exclusive access to a live SSL.
+    unsafe { SSL_verify_client_post_handshake(ssl.as_ptr()) == 1 }
+}
+
+/// `SSL_get_shutdown(ssl)`.
+pub(crate) fn ssl_get_shutdown(ssl: &SslRef) -> c_int {
+    // SAFETY: read-only access to a live SSL.
+    unsafe { sys::SSL_get_shutdown(ssl.as_ptr()) }
+}
+
+/// `SSL_set_session(ssl, session)`; false on failure.
+///
+/// OpenSSL accepts any session here; CPython (and pyssl's caller) first checks that the
+/// session came from the same `SSL_CTX`.
+pub(crate) fn ssl_set_session(ssl: &mut SslRef, session: &SslSessionRef) -> bool {
+    // SAFETY: exclusive access to a live SSL; SSL_set_session up-refs the session.
+    unsafe { sys::SSL_set_session(ssl.as_ptr(), session.as_ptr()) == 1 }
+}
+
+/// `SSL_SESSION_has_ticket`.
+pub(crate) fn session_has_ticket(session: &SslSessionRef) -> bool {
+    // SAFETY: read-only access to a live session.
+    unsafe { SSL_SESSION_has_ticket(session.as_ptr()) != 0 }
+}
+
+/// `SSL_SESSION_get_ticket_lifetime_hint`.
+#[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
+pub(crate) fn session_ticket_lifetime_hint(session: &SslSessionRef) -> u64 {
+    // SAFETY: read-only access to a live session.
+    unsafe { SSL_SESSION_get_ticket_lifetime_hint(session.as_ptr()) as u64 }
+}
+
+/// `a2i_IPADDRESS(text)`: the 4 or 16 address bytes if OpenSSL reads `text` as an IPv4 or
+/// IPv6 address, else `None` (the error queue entry OpenSSL leaves is cleared).
+pub(crate) fn a2i_ipaddress(text: &str) -> Option<Vec<u8>> {
+    let c = CString::new(text).ok()?;
+    // SAFETY: c is NUL-terminated and lives across the call; a non-NULL result is a new
+    // ASN1_OCTET_STRING that we read and free here.
+    unsafe {
+        let ip = a2i_IPADDRESS(c.as_ptr());
+        if ip.is_null() {
+            sys::ERR_clear_error();
+            return None;
+        }
+        let s = ip as *const sys::ASN1_STRING;
+        let len = usize::try_from(sys::ASN1_STRING_length(s)).unwrap_or(0);
+        let data = sys::ASN1_STRING_get0_data(s);
+        let out = if data.is_null() || len == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: data points at `len` bytes owned by `ip`, alive until the free below.
+            std::slice::from_raw_parts(data, len).to_vec()
+        };
+        ASN1_OCTET_STRING_free(ip);
+        Some(out)
+    }
+}
+
+/// One cipher as CPython's `cipher_to_tuple` shows it: name, protocol version, secret bits.
+pub(crate) type CipherTuple = (String, String, i32);
+
+fn cipher_tuple(c: *const sys::SSL_CIPHER) -> CipherTuple {
+    // SAFETY: c is a live, static SSL_CIPHER; the name/version strings are static.
+    unsafe {
+        let text = |p: *const std::ffi::c_char| {
+            if p.is_null() {
+                String::new()
+            } else {
+                std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+            }
+        };
+        (
+            text(sys::SSL_CIPHER_get_name(c)),
+            text(sys::SSL_CIPHER_get_version(c)),
+            sys::SSL_CIPHER_get_bits(c, ptr::null_mut()),
+        )
+    }
+}
+
+/// `shared_ciphers()`: the ciphers of `SSL_get_ciphers` that also appear in the client's
+/// list (`SSL_get_client_ciphers`), in the server's order; `None` where OpenSSL has no client
+/// list (client side, or before the handshake).
+pub(crate) fn ssl_shared_ciphers(ssl: &SslRef) -> Option<Vec<CipherTuple>> {
+    // SAFETY: read-only access to the SSL; the stacks are owned by it and only read during
+    // this call; ciphers are static tables.
+    unsafe {
+        let client = SSL_get_client_ciphers(ssl.as_ptr());
+        if client.is_null() {
+            return None;
+        }
+        let server = SSL_get_ciphers(ssl.as_ptr());
+        let mut out = Vec::new();
+        if server.is_null() {
+            return Some(out);
+        }
+        let client_list: Vec<*const c_void> = (0..sys::OPENSSL_sk_num(client.cast()))
+            .map(|i| sys::OPENSSL_sk_value(client.cast(), i) as *const c_void)
+            .collect();
+        for i in 0..sys::OPENSSL_sk_num(server.cast()) {
+            let c = sys::OPENSSL_sk_value(server.cast(), i) as *const sys::SSL_CIPHER;
+            if c.is_null() {
+                continue;
+            }
+            let id = SSL_CIPHER_get_id(c);
+            let shared = client_list
+                .iter()
+                .any(|&p| !p.is_null() && SSL_CIPHER_get_id(p.cast()) == id);
+            if shared {
+                out.push(cipher_tuple(c));
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The current cipher as CPython's `cipher()` shows it.
+pub(crate) fn ssl_current_cipher(ssl: &SslRef) -> Option<CipherTuple> {
+    // SAFETY: read-only; the current cipher is a static table or NULL.
+    let c = unsafe { sys::SSL_get_current_cipher(ssl.as_ptr()) };
+    (!c.is_null()).then(|| cipher_tuple(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every symbol declared above links and answers sanely.
+    #[test]
+    fn declared_symbols_link() {
+        assert_eq!(a2i_ipaddress("127.0.0.1"), Some(vec![127, 0, 0, 1]));
+        assert_eq!(a2i_ipaddress("::1").map(|v| v.len()), Some(16));
+        assert_eq!(a2i_ipaddress("[::1]"), None);
+        assert_eq!(a2i_ipaddress("localhost"), None);
+        let ctx = openssl::ssl::SslContext::builder(openssl::ssl::SslMethod::tls_client())
+            .expect("ctx")
+            .build();
+        let mut ssl = openssl::ssl::Ssl::new(&ctx).expect("ssl");
+        ssl_set_mode(
+            &mut ssl,
+            SSL_MODE_AUTO_RETRY | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+        );
+        ssl_enable_post_handshake_auth(&mut ssl);
+        assert!(ssl_set_session_id_context(&mut ssl, b"Python\0"));
+        assert_eq!(ssl_get_shutdown(&ssl), 0);
+        assert!(ssl_shared_ciphers(&ssl).is_none());
+        assert!(ssl_current_cipher(&ssl).is_none());
+        assert!(!ssl_verify_client_post_handshake(&mut ssl));
+        sys_clear();
+    }
+
+    fn sys_clear() {
+        // SAFETY: no arguments.
+        unsafe { sys::ERR_clear_error() }
+    }
+}

@@ -1,0 +1,98 @@
+//! `pyssl::tokio` (feature `tokio`): async handshakes keep pyssl's verification, hostname
+//! and error semantics. Run with `cargo test --features tokio --test tokio_connect`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use openssl::asn1::Asn1Time;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::PKey;
+use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
+use openssl::x509::{X509, X509NameBuilder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn self_signed(dir: &std::path::Path) -> (String, String) {
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "localhost").unwrap();
+    let name = name.build();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
+        .unwrap();
+    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+        .unwrap();
+    let san = SubjectAlternativeName::new()
+        .dns("localhost")
+        .build(&b.x509v3_context(None, None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = b.build().to_pem().unwrap();
+    let (certfile, keyfile) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&certfile, &cert).unwrap();
+    std::fs::write(&keyfile, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    (
+        certfile.to_string_lossy().into_owned(),
+        keyfile.to_string_lossy().into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_connect_verifies_like_cpython() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let server = Arc::new(pyssl::create_default_context(pyssl::Purpose::CLIENT_AUTH).unwrap());
+    server
+        .load_cert_chain(cert.as_ref(), Some(key.as_ref()), None)
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let srv = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (sock, _) = listener.accept().unwrap();
+            if let Ok(mut s) = server.wrap_socket(sock, true, None) {
+                s.sendall(b"hi").unwrap();
+            }
+        }
+    });
+    let opts = pyssl::CreateOptions {
+        cafile: Some(cert.as_ref()),
+        ..Default::default()
+    };
+    let ctx =
+        Arc::new(pyssl::create_default_context_with(pyssl::Purpose::SERVER_AUTH, opts).unwrap());
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut tls = pyssl::tokio::connect(&ctx, tcp, Some("localhost"))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 2];
+    tls.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"hi");
+    tls.shutdown().await.ok();
+
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let e = pyssl::tokio::connect(&ctx, tcp, Some("example.com"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.python_type(), "SSLCertVerificationError");
+    assert_eq!(
+        e.python_str(),
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, \
+         certificate is not valid for 'example.com'."
+    );
+    assert_eq!(e.verify_code(), Some(62));
+    srv.join().unwrap();
+}
