@@ -302,3 +302,41 @@ fn rand_serial() -> u32 {
     openssl::rand::rand_bytes(&mut buf).unwrap();
     u32::from_le_bytes(buf) >> 1
 }
+
+/// A leaf certificate for `host` (DNS SAN, serverAuth) signed by `ca`.
+pub fn make_leaf(
+    ca: &openssl::x509::X509,
+    ca_key: &openssl::pkey::PKey<openssl::pkey::Private>,
+    host: &str,
+) -> (openssl::x509::X509, openssl::pkey::PKey<openssl::pkey::Private>) {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::PKey;
+    use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
+    use openssl::x509::{X509Builder, X509NameBuilder};
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", host).unwrap();
+    let name = name.build();
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    let serial = BigNum::from_u32(rand_serial()).unwrap().to_asn1_integer().unwrap();
+    b.set_serial_number(&serial).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(ca.subject_name()).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(1).unwrap()).unwrap();
+    let san = SubjectAlternativeName::new()
+        .dns(host)
+        .build(&b.x509v3_context(Some(ca), None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap()).unwrap();
+    b.sign(ca_key, MessageDigest::sha256()).unwrap();
+    (b.build(), key)
+}
