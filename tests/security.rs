@@ -133,7 +133,10 @@ fn pyssl_client(port: u16, ca: &str, clear: &[&str], profile: Profile) -> Value 
 
 #[test]
 fn legacy_versions_stay_refused_after_clearing_no_sslv3() {
-    assert!(!pyssl::HAS_SSLv3, "this OpenSSL has SSLv3; the claim needs revisiting");
+    assert!(
+        !pyssl::HAS_SSLv3,
+        "this OpenSSL has SSLv3; the claim needs revisiting"
+    );
     let dir = tempfile::tempdir().unwrap();
     let (ca, ca_key) = common::make_ca("security test CA");
     let (leaf, key) = common::make_leaf(&ca, &ca_key, "localhost");
@@ -147,9 +150,14 @@ fn legacy_versions_stay_refused_after_clearing_no_sslv3() {
 
     let mut compared = 0;
     for profile in [Profile::PY311, Profile::PY313] {
-        let Some(oracle) = common::oracle(&profile.label()) else { continue };
+        let Some(oracle) = common::oracle(&profile.label()) else {
+            continue;
+        };
         for version in ["TLSv1", "TLSv1_1"] {
-            for clear in [&["OP_NO_SSLv3"][..], &["OP_NO_SSLv3", "OP_NO_TLSv1", "OP_NO_TLSv1_1"]] {
+            for clear in [
+                &["OP_NO_SSLv3"][..],
+                &["OP_NO_SSLv3", "OP_NO_TLSv1", "OP_NO_TLSv1_1"],
+            ] {
                 let mut server = Server::start(&oracle.python, version, &chain);
                 let (py_client, py_server) = server.round(|port| {
                     let out = Command::new(&oracle.python)
@@ -162,7 +170,10 @@ fn legacy_versions_stay_refused_after_clearing_no_sslv3() {
                 });
                 let (rs_client, rs_server) =
                     server.round(|port| pyssl_client(port, &ca_pem, clear, profile));
-                let what = format!("{} server {version}, client clears {clear:?}", profile.label());
+                let what = format!(
+                    "{} server {version}, client clears {clear:?}",
+                    profile.label()
+                );
                 assert_eq!(py_client["ok"], json!(false), "CPython connected: {what}");
                 assert_eq!(rs_client, py_client, "client side, {what}");
                 assert_eq!(rs_server, py_server, "server side, {what}");

@@ -308,7 +308,10 @@ pub fn make_leaf(
     ca: &openssl::x509::X509,
     ca_key: &openssl::pkey::PKey<openssl::pkey::Private>,
     host: &str,
-) -> (openssl::x509::X509, openssl::pkey::PKey<openssl::pkey::Private>) {
+) -> (
+    openssl::x509::X509,
+    openssl::pkey::PKey<openssl::pkey::Private>,
+) {
     use openssl::asn1::Asn1Time;
     use openssl::bn::BigNum;
     use openssl::ec::{EcGroup, EcKey};
@@ -324,19 +327,25 @@ pub fn make_leaf(
     let name = name.build();
     let mut b = X509Builder::new().unwrap();
     b.set_version(2).unwrap();
-    let serial = BigNum::from_u32(rand_serial()).unwrap().to_asn1_integer().unwrap();
+    let serial = BigNum::from_u32(rand_serial())
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
     b.set_serial_number(&serial).unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(ca.subject_name()).unwrap();
     b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap()).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
+        .unwrap();
     let san = SubjectAlternativeName::new()
         .dns(host)
         .build(&b.x509v3_context(Some(ca), None))
         .unwrap();
     b.append_extension(san).unwrap();
-    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap()).unwrap();
+    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
+        .unwrap();
     b.sign(ca_key, MessageDigest::sha256()).unwrap();
     (b.build(), key)
 }
