@@ -24,6 +24,8 @@ fn main() {
     }
     println!("cargo::rustc-check-cfg=cfg(libressl)");
     println!("cargo::rustc-check-cfg=cfg(pyssl_no_ssl3)");
+    // Set by ci/stress through RUSTFLAGS: lock annotations for valgrind's helgrind.
+    println!("cargo::rustc-check-cfg=cfg(pyssl_helgrind)");
     println!("cargo:rerun-if-env-changed=DEP_OPENSSL_CONF");
     // openssl-sys reports the OPENSSL_NO_* macros it found; CPython's HAS_SSLv3 and the lowest
     // version "MINIMUM_SUPPORTED" maps to follow OPENSSL_NO_SSL3.

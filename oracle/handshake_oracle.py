@@ -13,6 +13,25 @@ Modes (argv[1]); input is one JSON line on stdin:
                 {"ports": [...]}, wait for a second line on stdin, print [[observations]...]
   peer-clients  {"scenarios": [...], "ports": [...]}: run the peer client of each scenario
                 against the given port; prints [observation, ...]
+  servers       {"scenarios": [...]}: serve each scenario's "me" on a new port, print
+                {"ports": [...]}, and once every connection was served print [me, ...]
+                (for peers outside Python, such as `openssl s_client`)
+
+Options of the side under test beyond the context's ("me"):
+  timeout       the socket timeout (default 10 s), a Rust transport's read/write timeout
+  flow          client: "probe" (one recv that must time out, then ping, then read to EOF),
+                "flood" (send 64 MiB to a peer that never reads) or "http_get" (ask an
+                `openssl s_server -WWW` for greeting.txt, read to EOF); server: "probe" (one
+                recv that must time out before the greeting)
+  bio           run the connection through wrap_bio/SSLObject over the socket
+  keylog        a path prefix: keylog_filename = prefix + ".py" (".rs" on the pyssl side);
+                the observation summarises the file and checks its lines against the peer's
+  resume_mode   what the second connection of a resumption scenario does with the session:
+                "other_context", "after_handshake", "server_wrap"; "server_set" sets it on a
+                server connection after its handshake
+Peer options: "hold" (a server that reads before greeting), "stall" (a server that neither
+reads nor writes until the side under test is done), raw "silent" (never sends a byte),
+"keylog_path" (an exact key log file).
 """
 import json
 import re
@@ -24,6 +43,11 @@ import warnings
 
 warnings.simplefilter("ignore")
 SUFFIX = re.compile(r" \(_ssl\.c:\d+\)$")
+# CPython's handshake timeout text starts with its source location ("_ssl.c:989: The handshake
+# operation timed out"); pyssl leaves it out like the suffix above.
+PREFIX = re.compile(r"^_ssl\.c:\d+: ")
+FLOOD = 64 * 1024 * 1024
+RELEASE = {}  # peer server port -> threading.Event set when the side under test is done
 GREETING = b"hello from server\n"
 TIMEOUT = 10
 
@@ -45,7 +69,7 @@ def to_json(v):
 def err(e):
     return {
         "type": type(e).__name__,
-        "str": SUFFIX.sub("", str(e)),
+        "str": PREFIX.sub("", SUFFIX.sub("", str(e))),
         "errno": e.errno if isinstance(e, OSError) else None,
         "library": getattr(e, "library", None),
         "reason": getattr(e, "reason", None),
@@ -88,6 +112,10 @@ def make_ctx(cfg, server, sni_seen=None):
         ctx.set_alpn_protocols(cfg["alpn"])
     if cfg.get("pha"):
         ctx.post_handshake_auth = True
+    if "keylog" in cfg:
+        ctx.keylog_filename = cfg["keylog"] + ".py"
+    if "keylog_path" in cfg:
+        ctx.keylog_filename = cfg["keylog_path"]
     sni = cfg.get("sni")
     if sni is not None:
         other = None
@@ -106,6 +134,87 @@ def make_ctx(cfg, server, sni_seen=None):
 
         ctx.sni_callback = callback
     return ctx
+
+
+def keylog_summary(path, peer_path):
+    """The key log file: its header, each line's label and field lengths (the secrets differ
+    from run to run), and whether every line also appears in the peer's key log (both ends of
+    a connection log the same secrets)."""
+    with open(path) as f:
+        text = f.read()
+    lines = text.splitlines()
+    out = {
+        "header": lines[0] if lines else None,
+        "ends_with_newline": text.endswith("\n"),
+        # [label, len(client_random hex), len(secret hex)]
+        "lines": [[f[0]] + [len(x) for x in f[1:]] for f in (l.split(" ") for l in lines[1:])],
+    }
+    if peer_path:
+        with open(peer_path) as f:
+            theirs = set(f.read().splitlines())
+        out["all_in_peer_log"] = all(line in theirs for line in lines[1:])
+    return out
+
+
+class BioConn:
+    """An SSLObject over a socket: the application moves the TLS bytes (the sans-I/O way)."""
+
+    def __init__(self, ctx, sock, server_side, hostname=None, session=None):
+        self.sock = sock
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out, server_side=server_side,
+                                server_hostname=hostname, session=session)
+
+    def __getattr__(self, name):
+        return getattr(self.obj, name)
+
+    def flush(self):
+        data = self.out.read()
+        if data:
+            self.sock.sendall(data)
+
+    def pump(self, op):
+        while True:
+            try:
+                result = op()
+            except ssl.SSLWantReadError:
+                self.flush()
+                data = self.sock.recv(65536)
+                if data:
+                    self.inc.write(data)
+                else:
+                    self.inc.write_eof()
+                continue
+            except Exception:
+                try:
+                    self.flush()  # an alert for the peer
+                except OSError:
+                    pass
+                raise
+            self.flush()
+            return result
+
+    def do_handshake(self):
+        self.pump(self.obj.do_handshake)
+
+    def recv(self, n):
+        return self.pump(lambda: self.obj.read(n))
+
+    def sendall(self, data):
+        view = memoryview(data)
+        while len(view):
+            n = self.pump(lambda: self.obj.write(view))
+            view = view[n:]
+
+    def close(self):
+        self.sock.close()
+
+
+def set_session(s, session):
+    if isinstance(s, BioConn):
+        s.obj.session = session
+    else:
+        s.session = session
 
 
 def session_info(s, out):
@@ -132,7 +241,7 @@ def session_info(s, out):
                 out[key] = {"error": err(e)}
 
 
-def client_once(cfg, port, hostname, session=None, ctx=None):
+def client_once(cfg, port, hostname, session=None, ctx=None, peer_keylog=None, late_session=None):
     out = {"wrap": None, "handshake": None}
     if ctx is None:
         try:
@@ -140,10 +249,14 @@ def client_once(cfg, port, hostname, session=None, ctx=None):
         except Exception as e:
             out["context"] = err(e)
             return out, None, None
-    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=cfg.get("timeout", TIMEOUT))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle/delayed-ACK stalls
     try:
-        s = ctx.wrap_socket(sock, server_hostname=hostname_arg(hostname),
-                            do_handshake_on_connect=False, session=session)
+        if cfg.get("bio"):
+            s = BioConn(ctx, sock, False, hostname_arg(hostname), session)
+        else:
+            s = ctx.wrap_socket(sock, server_hostname=hostname_arg(hostname),
+                                do_handshake_on_connect=False, session=session)
     except Exception as e:
         out["wrap"] = err(e)
         sock.close()
@@ -155,14 +268,36 @@ def client_once(cfg, port, hostname, session=None, ctx=None):
         s.close()
         return out, None, ctx
     session_info(s, out)
+    if late_session is not None:
+        try:
+            set_session(s, late_session)
+            out["set_session"] = None
+        except Exception as e:
+            out["set_session"] = err(e)
     received, out["read_error"] = b"", None
+    flow = cfg.get("flow")
     try:
-        while b"\n" not in received:
+        if flow == "probe":
+            try:
+                s.recv(1024)
+                out["probe"] = None
+            except Exception as e:
+                out["probe"] = err(e)
+        if flow == "flood":
+            s.sendall(b"x" * FLOOD)
+        if flow == "http_get":  # openssl s_server -WWW serves a file, then closes
+            s.sendall(b"GET /greeting.txt HTTP/1.0\r\n\r\n")
+            while True:
+                chunk = s.recv(1024)
+                if not chunk:
+                    break
+                received += chunk
+        while flow is None and b"\n" not in received:
             chunk = s.recv(1024)
             if not chunk:
                 break
             received += chunk
-        if b"\n" in received:
+        if b"\n" in received or flow == "probe":
             s.sendall(b"ping")
             while True:
                 chunk = s.recv(1024)
@@ -174,18 +309,27 @@ def client_once(cfg, port, hostname, session=None, ctx=None):
     out["received"] = received.decode("latin-1")
     sess = s.session
     s.close()
+    if "keylog" in cfg:
+        out["keylog"] = keylog_summary(cfg["keylog"] + ".py", peer_keylog)
     return out, sess, ctx
 
 
-def run_client(cfg, port, hostname, resume=False):
-    out, sess, ctx = client_once(cfg, port, hostname)
+def run_client(cfg, port, hostname, resume=False, peer_keylog=None):
+    mode = cfg.get("resume_mode")
+    out, sess, ctx = client_once(cfg, port, hostname, peer_keylog=peer_keylog)
     if resume:
         if sess is None:
             out["resumed"] = None
         else:
-            second, _, _ = client_once(cfg, port, hostname, session=sess, ctx=ctx)
-            out["resumed"] = {"handshake": second["handshake"],
-                              "session_reused": second.get("session_reused")}
+            kwargs = {"session": sess, "ctx": ctx}
+            if mode == "other_context":
+                kwargs["ctx"] = None  # a fresh context with the same settings
+            elif mode == "after_handshake":
+                kwargs = {"late_session": sess, "ctx": ctx}
+            second, _, _ = client_once(cfg, port, hostname, peer_keylog=peer_keylog, **kwargs)
+            out["resumed"] = {key: second.get(key) for key in
+                              ("wrap", "handshake", "session_reused", "set_session", "keylog")
+                              if key in second}
     return out
 
 
@@ -199,25 +343,38 @@ def drain_close(sock):
     sock.close()
 
 
-def serve_conn(ctx, cfg, sock, sni_seen):
+def serve_conn(ctx, cfg, sock, sni_seen, session=None, peer_keylog=None, release=None):
+    """Serve one connection; returns (observation, the connection's session)."""
     out = {"wrap": None, "handshake": None}
-    sock.settimeout(TIMEOUT)
+    sock.settimeout(cfg.get("timeout", TIMEOUT))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        s = ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        if cfg.get("bio"):
+            s = BioConn(ctx, sock, True, session=session)
+        else:
+            s = ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False,
+                                session=session)
     except Exception as e:
         out["wrap"] = err(e)
         drain_close(sock)
-        return out
+        return out, None
     try:
         s.do_handshake()
     except Exception as e:
         out["handshake"] = err(e)
         out["sni"] = list(sni_seen)
         s.close()
-        return out
+        return out, None
     session_info(s, out)
     out["sni"] = list(sni_seen)
     out["shared_ciphers"] = to_json(s.shared_ciphers())
+    if cfg.get("resume_mode") == "server_set":
+        own = s.session
+        try:
+            set_session(s, own)
+            out["set_session"] = None if own is not None else "no session"
+        except Exception as e:
+            out["set_session"] = err(e)
     out["pha"] = None
     if cfg.get("pha"):
         try:
@@ -226,8 +383,20 @@ def serve_conn(ctx, cfg, sock, sni_seen):
             out["pha"] = err(e)
     received, out["read_error"] = b"", None
     try:
-        s.sendall(GREETING)
-        received = s.recv(100)
+        if cfg.get("flow") == "probe":
+            try:
+                s.recv(100)
+                out["probe"] = None
+            except Exception as e:
+                out["probe"] = err(e)
+        if cfg.get("hold"):
+            received = s.recv(100)
+            s.sendall(GREETING)
+        elif cfg.get("stall"):
+            release.wait(TIMEOUT * 3)
+        else:
+            s.sendall(GREETING)
+            received = s.recv(100)
     except Exception as e:
         out["read_error"] = err(e)
     out["received"] = received.decode("latin-1")
@@ -236,8 +405,11 @@ def serve_conn(ctx, cfg, sock, sni_seen):
             out["pha_peercert"] = to_json(s.getpeercert())
         except Exception as e:
             out["pha_peercert"] = {"error": err(e)}
+    sess = s.session
     s.close()
-    return out
+    if "keylog" in cfg:
+        out["keylog"] = keylog_summary(cfg["keylog"] + ".py", peer_keylog)
+    return out, sess
 
 
 def raw_server(kind, sock):
@@ -248,6 +420,9 @@ def raw_server(kind, sock):
         elif kind == "garbage":
             sock.recv(65536)
             sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        elif kind == "silent":
+            while sock.recv(65536):
+                pass
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
@@ -260,7 +435,8 @@ def raw_client(kind, port):
     try:
         if kind == "garbage":
             sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        sock.shutdown(socket.SHUT_WR)
+        if kind != "silent":
+            sock.shutdown(socket.SHUT_WR)
         while sock.recv(65536):
             pass
     except OSError:
@@ -281,6 +457,7 @@ class PeerServer:
         self.listener.listen(8)
         self.port = self.listener.getsockname()[1]
         self.sni_seen = []
+        self.release = threading.Event()
         self.ctx = None
         self.ctx_error = None
         if "raw" not in self.cfg:
@@ -304,7 +481,8 @@ class PeerServer:
                 self.observations.append({"context": self.ctx_error})
             else:
                 del self.sni_seen[:]
-                self.observations.append(serve_conn(self.ctx, self.cfg, conn, self.sni_seen))
+                obs, _ = serve_conn(self.ctx, self.cfg, conn, self.sni_seen, release=self.release)
+                self.observations.append(obs)
 
     def settle(self, count):
         for _ in range(200):
@@ -318,11 +496,40 @@ def peer_client(sc, port):
     cfg = sc["peer"]
     if "raw" in cfg:
         return raw_client(cfg["raw"], port)
-    return run_client(cfg, port, sc.get("peer_hostname"), resume=sc.get("resume", False))
+    return run_client(cfg, port, sc.get("peer_hostname"), resume=sc.get("resume", False),
+                      peer_keylog=sc.get("peer_keylog"))
 
 
 def expected_connections(sc):
     return 2 if sc.get("resume") else 1
+
+
+def listen():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    return listener
+
+
+def serve_scenario(sc, listener, box):
+    """The server under test of one scenario: every expected connection, in turn."""
+    seen = []
+    try:
+        ctx = make_ctx(sc["me"], True, seen)
+    except Exception as e:
+        box["me"] = {"context": err(e)}
+        conn, _ = listener.accept()
+        drain_close(conn)
+        return
+    outs, sess = [], None
+    for _ in range(expected_connections(sc)):
+        conn, _ = listener.accept()
+        del seen[:]
+        offered = sess if sc["me"].get("resume_mode") == "server_wrap" else None
+        obs, sess = serve_conn(ctx, sc["me"], conn, seen, session=offered,
+                               peer_keylog=sc.get("peer_keylog"))
+        outs.append(obs)
+    box["me"] = outs
 
 
 def main():
@@ -334,44 +541,38 @@ def main():
         for sc in scenarios:
             peer = PeerServer(sc)
             me = run_client(sc["me"], peer.port, sc.get("server_hostname"),
-                            resume=sc.get("resume", False))
+                            resume=sc.get("resume", False), peer_keylog=sc.get("peer_keylog"))
+            peer.release.set()
             results.append({"me": me, "peer": peer.settle(expected_connections(sc))})
             peer.listener.close()
     elif mode == "peer-servers":
         peers = [PeerServer(sc) for sc in scenarios]
         print(json.dumps({"ports": [p.port for p in peers]}), flush=True)
         sys.stdin.readline()
+        for p in peers:
+            p.release.set()
         results = [p.settle(expected_connections(sc)) for p, sc in zip(peers, scenarios)]
     elif mode == "server-role":
         for sc in scenarios:
-            listener = socket.socket()
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(8)
-            port = listener.getsockname()[1]
+            listener = listen()
             box = {}
-
-            def serve():
-                seen = []
-                try:
-                    ctx = make_ctx(sc["me"], True, seen)
-                except Exception as e:
-                    box["me"] = {"context": err(e)}
-                    conn, _ = listener.accept()
-                    drain_close(conn)
-                    return
-                outs = []
-                for _ in range(expected_connections(sc)):
-                    conn, _ = listener.accept()
-                    del seen[:]
-                    outs.append(serve_conn(ctx, sc["me"], conn, seen))
-                box["me"] = outs
-
-            t = threading.Thread(target=serve, daemon=True)
+            t = threading.Thread(target=serve_scenario, args=(sc, listener, box), daemon=True)
             t.start()
-            peer = peer_client(sc, port)
+            peer = peer_client(sc, listener.getsockname()[1])
             t.join(TIMEOUT * 3)
             listener.close()
             results.append({"me": box.get("me"), "peer": peer})
+    elif mode == "servers":
+        listeners = [listen() for _ in scenarios]
+        boxes = [{} for _ in scenarios]
+        threads = [threading.Thread(target=serve_scenario, args=(sc, listener, box), daemon=True)
+                   for sc, listener, box in zip(scenarios, listeners, boxes)]
+        for t in threads:
+            t.start()
+        print(json.dumps({"ports": [l.getsockname()[1] for l in listeners]}), flush=True)
+        for t in threads:
+            t.join(TIMEOUT * 3)
+        results = [box.get("me") for box in boxes]
     elif mode == "peer-clients":
         for sc, port in zip(scenarios, data["ports"]):
             results.append(peer_client(sc, port))

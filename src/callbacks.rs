@@ -69,6 +69,20 @@ pub(crate) fn attach_slots(ctx: &mut SslContextBuilder) -> Result<Arc<Slots>> {
     Ok(slots)
 }
 
+/// What a slot holds, cloned (the slot's lock is released before the caller uses it).
+pub(crate) fn slot_get<T: Clone>(slot: &Mutex<Option<T>>) -> Option<T> {
+    let guard = slot.lock().ok()?;
+    let guard = crate::ffi::helgrind::acquired(guard, slot, true);
+    (*guard).clone()
+}
+
+/// Replace what a slot holds (the old value is dropped under the slot's lock).
+pub(crate) fn slot_set<T>(slot: &Mutex<Option<T>>, value: Option<T>) {
+    if let Ok(guard) = slot.lock() {
+        *crate::ffi::helgrind::acquired(guard, slot, true) = value;
+    }
+}
+
 fn slots_of(ctx: &SslContextRef) -> Option<Arc<Slots>> {
     ctx.ex_data(slots_index()?).cloned()
 }
@@ -105,7 +119,7 @@ unsafe extern "C" fn keylog_trampoline(ssl: *const sys::SSL, line: *const c_char
             (ctx, std::ffi::CStr::from_ptr(line).to_bytes())
         };
         let Some(slots) = slots_of(ctx) else { return };
-        let file = slots.keylog.lock().ok().and_then(|g| g.clone());
+        let file = slot_get(&slots.keylog);
         if let Some(file) = file {
             if let Ok(mut f) = file.lock() {
                 let _ = f.write_all(text);
@@ -116,10 +130,10 @@ unsafe extern "C" fn keylog_trampoline(ssl: *const sys::SSL, line: *const c_char
     }));
 }
 
-/// Install the key-log trampoline (idempotent: it is the same function every time).
+/// Install the key-log trampoline (once, when the context is created).
 pub(crate) fn install_keylog(ctx: &mut SslContextBuilder) {
-    // SAFETY: exclusive ctx access; the trampoline is a 'static function that only touches
-    // the ctx's slots.
+    // SAFETY: exclusive ctx access (no other thread has seen it yet); the trampoline is a
+    // 'static function that only touches the ctx's slots.
     unsafe { sys::SSL_CTX_set_keylog_callback(ctx.as_ptr(), Some(keylog_trampoline)) }
 }
 
@@ -140,7 +154,7 @@ unsafe extern "C" fn alpn_select_trampoline(
         let Some(slots) = slots_of(ctx) else {
             return sys::SSL_TLSEXT_ERR_NOACK;
         };
-        let Some(server) = slots.alpn.lock().ok().and_then(|g| g.clone()) else {
+        let Some(server) = slot_get(&slots.alpn) else {
             return sys::SSL_TLSEXT_ERR_NOACK;
         };
         let Ok(server_len) = u32::try_from(server.len()) else {
@@ -168,9 +182,10 @@ unsafe extern "C" fn alpn_select_trampoline(
     r.unwrap_or(sys::SSL_TLSEXT_ERR_ALERT_FATAL)
 }
 
-/// Install the ALPN select trampoline (idempotent).
+/// Install the ALPN select trampoline (once, when the context is created).
 pub(crate) fn install_alpn_select(ctx: &mut SslContextBuilder) {
-    // SAFETY: exclusive ctx access; the trampoline is 'static and reads only the slots.
+    // SAFETY: exclusive ctx access (no other thread has seen it yet); the trampoline is
+    // 'static and reads only the slots.
     unsafe {
         sys::SSL_CTX_set_alpn_select_cb__fixed_rust(
             ctx.as_ptr(),
@@ -294,7 +309,7 @@ unsafe extern "C" fn servername_trampoline(
             return SSL_TLSEXT_ERR_NOACK;
         };
         // No callback set: behave as if none were installed (OpenSSL's default is NOACK).
-        let Some(callback) = slots.sni.lock().ok().and_then(|g| g.clone()) else {
+        let Some(callback) = slot_get(&slots.sni) else {
             return SSL_TLSEXT_ERR_NOACK;
         };
         let name = match ssl_ref.servername_raw(openssl::ssl::NameType::HOST_NAME) {
@@ -336,12 +351,12 @@ fn alert(al: *mut c_int, value: c_int) -> c_int {
 /// cleared slot makes the trampoline answer as if no callback were installed. (OpenSSL's
 /// server treats the mere presence of a servername callback slightly differently: a server
 /// without any certificate fails with `NO_SUITABLE_SIGNATURE_ALGORITHM` instead of
-/// `NO_SHARED_CIPHER`. That is why the trampoline is not installed on every context.)
+/// `NO_SHARED_CIPHER`. That is why the trampoline is not installed on every context, and why
+/// its one installation can race with a handshake already running on the context: see the
+/// threading model in `context`.)
 pub(crate) fn set_sni(ctx: &mut SslContextBuilder, slots: &Slots, callback: Option<SniCallback>) {
     let install = callback.is_some();
-    if let Ok(mut slot) = slots.sni.lock() {
-        *slot = callback;
-    }
+    slot_set(&slots.sni, callback);
     if install
         && !slots
             .sni_installed

@@ -103,7 +103,10 @@
 //! lock, read side), the map of shared stores (an `RwLock`, read side, written only when a
 //! new set of paths appears or on reload) and the chosen store's `RwLock` (read side, written
 //! when a bundle is (re)parsed). Building a store for new paths blocks only the contexts that
-//! need those paths. The per-context state is a mutex of that context only.
+//! need those paths. The per-context state is a mutex of that context only. The one parse of
+//! a large bundle is spread over up to four short-lived threads (one per core), which makes
+//! the first `create_default_context` of a process faster than CPython's when a second core
+//! is free (see `BENCHMARKS.md`).
 //!
 //! # Soundness
 //!

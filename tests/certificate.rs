@@ -822,14 +822,20 @@ fn compare(version: &str) {
     assert!(TIMES.len() >= 40);
 }
 
-#[test]
-fn matches_cpython_3_11() {
-    compare("3.11");
+macro_rules! per_interpreter {
+    ($($name:ident => $version:expr),* $(,)?) => {
+        $( #[test] fn $name() { compare($version); } )*
+    };
 }
 
-#[test]
-fn matches_cpython_3_13() {
-    compare("3.13");
+// 3.7-3.9 are not compared yet: 3.7's certdata lacks nosan.pem, and 3.8/3.9 fail one minted
+// certificate ("rich": BIT STRING and long-OID name entries) with `SSLError('unknown error')`
+// where 3.10+ decode it; that difference is not modelled by a profile yet.
+per_interpreter! {
+    matches_cpython_3_10 => "3.10",
+    matches_cpython_3_11 => "3.11",
+    matches_cpython_3_12 => "3.12",
+    matches_cpython_3_13 => "3.13",
 }
 
 #[test]

@@ -90,6 +90,16 @@ impl<S: Write> Write for Transport<S> {
 /// ```
 #[doc(alias = "PySSL_SetError")]
 pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
+    let profile = state(ssl).map(|s| s.context.profile()).unwrap_or_default();
+    classify(e, ssl, profile).name_with(profile.mnemonics)
+}
+
+/// [`ssl_error`] before the profile's mnemonic table names the library and reason.
+fn classify(e: &openssl::ssl::Error, ssl: &SslRef, profile: crate::Profile) -> Error {
+    // CPython 3.8+ reports OpenSSL 3's SSL_R_UNEXPECTED_EOF_WHILE_READING as SSLEOFError
+    // ("EOF occurred in violation of protocol"), which suppress_ragged_eofs hides; 3.7 raises
+    // it as a plain SSLError ("unexpected eof while reading") that recv() does not suppress.
+    let eof_is_eof = profile.version >= (3, 8);
     let code = e.code();
     // The newest queued error (ERR_peek_last_error), captured by rust-openssl for SSL and
     // SYSCALL, still in the thread's queue otherwise.
@@ -159,6 +169,13 @@ pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
                 6,
                 "TLS/SSL connection has been closed (EOF)",
             ),
+            None if !eof_is_eof => Error::from_openssl_code(
+                ErrorKind::Ssl,
+                raw::UNEXPECTED_EOF_CODE,
+                ffi::err_reason_string(raw::UNEXPECTED_EOF_CODE).as_deref(),
+                None,
+            )
+            .with_errno(1),
             None => Error::from_openssl_code(
                 ErrorKind::Eof,
                 raw::UNEXPECTED_EOF_CODE,
@@ -169,7 +186,7 @@ pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
         },
         ErrorCode::SYSCALL => from_queue(5),
         ErrorCode::SSL => {
-            if is_ssl_reason(raw::SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            if eof_is_eof && is_ssl_reason(raw::SSL_R_UNEXPECTED_EOF_WHILE_READING) {
                 simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol")
             } else {
                 from_queue(1)
@@ -205,13 +222,35 @@ fn verification_error(ssl: &SslRef, code: u64, reason: Option<&str>, py_errno: i
     .with_verify(verify_code, Some(message))
 }
 
+/// The operation a connection error comes from (CPython names it in its timeout messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Handshake,
+    Read,
+    Write,
+    Shutdown,
+}
+
+/// How a transport's "no data yet" (`io::ErrorKind::WouldBlock` / `TimedOut`) is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blocking {
+    /// A memory BIO pair ([`SslObject`](super::SslObject)): "no data yet" is OpenSSL's
+    /// `SSL_ERROR_WANT_READ`/`WANT_WRITE`, Python's `SSLWantReadError`/`SSLWantWriteError`.
+    NonBlocking,
+    /// A blocking socket ([`SslSocket`](super::SslSocket)): "no data yet" can only mean that
+    /// the transport's read or write timeout expired, which CPython reports for a socket
+    /// with a timeout as `TimeoutError` (`socket.timeout` before 3.10).
+    Blocking,
+}
+
 /// One TLS connection over a transport `S`.
 pub(crate) struct Conn<S> {
     pub(crate) stream: SslStream<Transport<S>>,
+    blocking: Blocking,
 }
 
 impl<S: Read + Write> Conn<S> {
-    pub(crate) fn new(ssl: Ssl, transport: S) -> Result<Conn<S>> {
+    pub(crate) fn new(ssl: Ssl, transport: S, blocking: Blocking) -> Result<Conn<S>> {
         let stream = SslStream::new(
             ssl,
             Transport {
@@ -219,16 +258,57 @@ impl<S: Read + Write> Conn<S> {
             },
         )
         .map_err(|e| Error::from_stack(&e))?;
-        Ok(Conn { stream })
+        Ok(Conn { stream, blocking })
     }
 
-    fn fail(&self, e: &openssl::ssl::Error) -> Error {
+    fn fail(&self, e: &openssl::ssl::Error, op: Op) -> Error {
+        if self.blocking == Blocking::Blocking {
+            if let Some(t) = self.timeout_error(e, op) {
+                return t;
+            }
+        }
         ssl_error(e, self.stream.ssl())
+    }
+
+    /// CPython's errors for a socket whose timeout expired (`sock.settimeout(t)`), when the
+    /// transport under a blocking connection answered `WouldBlock`/`TimedOut` (what a std
+    /// `TcpStream` does once its `set_read_timeout`/`set_write_timeout` expires). The texts
+    /// are CPython's; its handshake text also starts with an `_ssl.c:NNNN: ` location, which
+    /// pyssl leaves out as it leaves out the `(_ssl.c:NNNN)` suffix of SSL errors. The
+    /// connection stays usable: retrying the operation continues where it stopped.
+    fn timeout_error(&self, e: &openssl::ssl::Error, op: Op) -> Option<Error> {
+        let want = e.code() == ErrorCode::WANT_READ || e.code() == ErrorCode::WANT_WRITE;
+        let timed_out = e.io_error().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            )
+        });
+        if !(want && timed_out) {
+            return None;
+        }
+        ffi::err_clear();
+        let text = match op {
+            Op::Handshake => "The handshake operation timed out",
+            Op::Read => "The read operation timed out",
+            Op::Write => "The write operation timed out",
+            Op::Shutdown if e.code() == ErrorCode::WANT_READ => "The read operation timed out",
+            Op::Shutdown => "The write operation timed out",
+        };
+        let profile = self.context().map(|c| c.profile()).unwrap_or_default();
+        let class = if profile.version >= (3, 10) {
+            "TimeoutError"
+        } else {
+            "timeout"
+        };
+        Some(Error::os_subclass(class, text))
     }
 
     pub(crate) fn do_handshake(&mut self) -> Result<()> {
         ffi::err_clear();
-        self.stream.do_handshake().map_err(|e| self.fail(&e))
+        self.stream
+            .do_handshake()
+            .map_err(|e| self.fail(&e, Op::Handshake))
     }
 
     /// `SSLObject.read()` semantics: a clean close (close_notify received) reads as 0 bytes.
@@ -257,7 +337,7 @@ impl<S: Read + Write> Conn<S> {
                 ffi::err_clear();
                 Ok(0)
             }
-            Err(e) => Err(self.fail(&e)),
+            Err(e) => Err(self.fail(&e, Op::Read)),
         }
     }
 
@@ -266,7 +346,9 @@ impl<S: Read + Write> Conn<S> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.stream.ssl_write(buf).map_err(|e| self.fail(&e))
+        self.stream
+            .ssl_write(buf)
+            .map_err(|e| self.fail(&e, Op::Write))
     }
 
     /// CPython's `shutdown()`: `SSL_shutdown` at most twice (send, then wait for the peer's
@@ -283,7 +365,7 @@ impl<S: Read + Write> Conn<S> {
                         return Ok(());
                     }
                 }
-                Err(e) => return Err(self.fail(&e)),
+                Err(e) => return Err(self.fail(&e, Op::Shutdown)),
             }
         }
     }
@@ -298,6 +380,13 @@ impl<S: Read + Write> Conn<S> {
 
     pub(crate) fn transport_mut(&mut self) -> Option<&mut S> {
         self.stream.get_mut().inner.as_mut()
+    }
+
+    /// The mnemonic table of the context's profile (3.7 names fewer reasons).
+    fn mnemonics(&self) -> crate::error::MnemonicTable {
+        self.context()
+            .map(|c| c.profile().mnemonics)
+            .unwrap_or_default()
     }
 
     fn conn_state(&self) -> Option<&ConnState> {
@@ -359,7 +448,14 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {
-        raw::ssl_shared_ciphers(self.stream.ssl())
+        let profile = self.context().map(|c| c.profile()).unwrap_or_default();
+        if profile.version < (3, 10) {
+            // Before 3.10, CPython listed the connection's own cipher list, not the
+            // intersection with what the client offered.
+            raw::ssl_ciphers(self.stream.ssl())
+        } else {
+            raw::ssl_shared_ciphers(self.stream.ssl())
+        }
     }
 
     pub(crate) fn version(&self) -> Option<String> {
@@ -430,7 +526,7 @@ impl<S: Read + Write> Conn<S> {
             .and_then(|der| openssl::ssl::SslSession::from_der(&der))
             .map_err(|e| Error::from_stack(&e))?;
         if !raw::ssl_set_session(raw::stream_ssl_mut(&mut self.stream), &copy) {
-            return Err(super::ssl_error_from_queue());
+            return Err(super::ssl_error_from_queue(self.mnemonics()));
         }
         Ok(())
     }
@@ -472,7 +568,7 @@ impl<S: Read + Write> Conn<S> {
         if raw::ssl_verify_client_post_handshake(raw::stream_ssl_mut(&mut self.stream)) {
             Ok(())
         } else {
-            Err(super::ssl_error_from_queue())
+            Err(super::ssl_error_from_queue(self.mnemonics()))
         }
     }
 }
@@ -482,8 +578,9 @@ impl<S: Read + Write> Conn<S> {
 macro_rules! connection_accessors {
     ($($core:ident).+) => {
         /// `getpeercert()`: the peer's certificate as Python's dict; `None` when the peer sent
-        /// none; [`PeerCertificate::NotValidated`] (`{}`) when the context does not verify
-        /// (`CERT_NONE`). Before the handshake: `ValueError("handshake not done yet")`.
+        /// none; [`NotValidated`](crate::PeerCertificate::NotValidated) (`{}`) when the
+        /// context does not verify (`CERT_NONE`). Before the handshake:
+        /// `ValueError("handshake not done yet")`.
         #[doc(alias = "SSL_get_peer_certificate")]
         pub fn getpeercert(&self) -> $crate::Result<Option<$crate::PeerCertificate>> {
             self.$($core).+.getpeercert()
@@ -502,7 +599,8 @@ macro_rules! connection_accessors {
         }
 
         /// `shared_ciphers()`: on a server, the suites both sides offered (server order);
-        /// `None` on a client or before the handshake.
+        /// `None` on a client or before the handshake. Under the 3.7–3.9 profiles, as in
+        /// those releases, the connection's whole cipher list, on either side.
         #[doc(alias = "SSL_get_client_ciphers")]
         pub fn shared_ciphers(&self) -> Option<Vec<$crate::CipherTuple>> {
             self.$($core).+.shared_ciphers()

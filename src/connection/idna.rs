@@ -20,8 +20,10 @@ use super::idna_tables::{B1, LCAT, MAP, PROHIBITED, RANDAL, UNSTABLE};
 /// Which CPython codec generation's error shapes to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IdnaErrors {
-    /// 3.11: `UnicodeError` wrapped by the codec machinery.
+    /// 3.7–3.11: `UnicodeError` wrapped by the codec machinery.
     Wrapped,
+    /// 3.12: the codec's own `UnicodeError`, no longer wrapped.
+    Bare,
     /// 3.13: `UnicodeEncodeError` with positions.
     Positional,
 }
@@ -282,6 +284,7 @@ fn error(style: IdnaErrors, input: &[char], f: Failure, offset: usize) -> Error 
                 f.legacy
             ),
         ),
+        IdnaErrors::Bare => Error::unicode("UnicodeError", f.legacy),
         IdnaErrors::Positional => {
             let (start, end) = (offset + f.start, offset + f.end);
             let message = if start < input.len() && end == start + 1 {

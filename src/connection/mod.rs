@@ -29,6 +29,13 @@
 //!
 //! Server hostnames are encoded as `SSLContext._encode_hostname` does (IDNA 2003 for text,
 //! ASCII for bytes; see [`ServerHostname`]).
+//!
+//! A transport's read or write timeout is Python's socket timeout: the operation fails with
+//! CPython's `TimeoutError` (see [`SslSocket`], *Timeouts*), never `SSLWantReadError`, which
+//! stays the sans-I/O [`SslObject`]'s answer. What differs between CPython releases shows per
+//! profile: `socket.timeout` before 3.10, `shared_ciphers()` as the whole cipher list before
+//! 3.10, 3.12's unwrapped IDNA errors, and 3.7's older reason names and plain `SSLError` for
+//! a ragged EOF.
 
 mod core;
 mod idna;
@@ -96,10 +103,10 @@ impl ServerHostname<'_> {
     pub fn encode(&self, profile: crate::Profile) -> Result<String> {
         match self {
             ServerHostname::Str(s) => {
-                let style = if profile.version >= (3, 13) {
-                    idna::IdnaErrors::Positional
-                } else {
-                    idna::IdnaErrors::Wrapped
+                let style = match profile.version {
+                    v if v >= (3, 13) => idna::IdnaErrors::Positional,
+                    (3, 12) => idna::IdnaErrors::Bare,
+                    _ => idna::IdnaErrors::Wrapped,
                 };
                 idna::encode(s, style)
             }
@@ -150,12 +157,40 @@ fn state_mut(ssl: &mut SslRef) -> Option<&mut ConnState> {
 /// `sslobj.context = ctx`: switch the `SSL` to another context's `SSL_CTX` (certificate,
 /// key, callbacks), as an SNI callback does to serve another name.
 fn switch_context(ssl: &mut SslRef, ctx: &Arc<SslContext>) -> Result<()> {
-    ctx.with_ctx(|c| ssl.set_ssl_context(c))
-        .map_err(|e| Error::from_stack(&e))?;
+    ctx.with_ctx(|c| {
+        ssl.set_ssl_context(c).map_err(|e| Error::from_stack(&e))?;
+        // CPython's SSL, which has no cipher list of its own, then uses the new context's.
+        own_cipher_list(ssl, c)
+    })?;
     if let Some(st) = state_mut(ssl) {
         st.context = ctx.clone();
     }
     Ok(())
+}
+
+/// Give `ssl` its own copy of the cipher list of `ctx`, the `SSL_CTX` it was just created from
+/// or switched to; the caller holds that context's lock.
+///
+/// `SSL_new` does not copy the context's cipher list: an `SSL` without a list of its own reads
+/// the `SSL_CTX`'s all through the handshake, and `set_ciphers` on the context frees that list,
+/// so reconfiguring a context while a connection made from it handshakes on another thread was
+/// a use-after-free (found by `tests/stress.rs`). The same list is rebuilt from the cipher
+/// names; the TLS 1.3 suites come from the `SSL`'s copy of the context's, as they do for the
+/// context. Behaviour is unchanged: the connection offers and accepts exactly what the context
+/// listed when the connection was made, as a CPython connection does unless the context is
+/// changed under it.
+fn own_cipher_list(ssl: &mut SslRef, ctx: &openssl::ssl::SslContextRef) -> Result<()> {
+    let names = ffi::ctx_tls12_cipher_names(ctx);
+    ffi::err_clear();
+    let r = ssl.set_cipher_list(&names.join(":"));
+    // Without any TLS 1.2 cipher (a context whose list holds only TLS 1.3 suites after a
+    // failed `set_ciphers`), OpenSSL installs the TLS 1.3-only list and reports
+    // NO_CIPHER_MATCH, which is no failure here.
+    ffi::err_clear();
+    match r {
+        Err(e) if !names.is_empty() => Err(Error::from_stack(&e)),
+        _ => Ok(()),
+    }
 }
 
 /// The connection as an SNI callback sees it (CPython passes the `SSLSocket`/`SSLObject`):
@@ -238,7 +273,7 @@ impl std::fmt::Debug for SslSession {
 }
 
 /// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
-fn ssl_error_from_queue() -> Error {
+fn ssl_error_from_queue(table: crate::error::MnemonicTable) -> Error {
     let code = ffi::err_peek_last();
     let reason = if code != 0 {
         ffi::err_reason_string(code)
@@ -246,7 +281,7 @@ fn ssl_error_from_queue() -> Error {
         None
     };
     ffi::err_clear();
-    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None)
+    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None).name_with(table)
 }
 
 /// The `_setSSLError(msg)` CPython raises for non-OpenSSL failures of a connection.
@@ -277,7 +312,11 @@ pub(crate) fn configure(
         ));
     }
     ffi::err_clear();
-    let mut ssl = ctx.with_ctx(Ssl::new).map_err(|e| Error::from_stack(&e))?;
+    let mut ssl = ctx.with_ctx(|c| -> Result<Ssl> {
+        let mut ssl = Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
+        own_cipher_list(&mut ssl, c)?;
+        Ok(ssl)
+    })?;
     raw::ssl_set_mode(
         &mut ssl,
         raw::SSL_MODE_AUTO_RETRY | raw::SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
@@ -364,7 +403,15 @@ fn python_wrap_checks(
             return Err(Error::value("session can only be specified in client mode"));
         }
     }
-    if check_hostname_rule && ctx.check_hostname() && hostname.is_none_or(|h| h.is_empty()) {
+    // `SSLSocket._create` tests `not server_hostname`, so an empty name counts as missing;
+    // pyssl's wrap_bio rule only refuses a missing name: CPython's wrap_bio hands an empty
+    // one to C, which rejects it ("server_hostname cannot be an empty string ...").
+    let missing = if socket_rules {
+        hostname.is_none_or(|h| h.is_empty())
+    } else {
+        hostname.is_none()
+    };
+    if check_hostname_rule && ctx.check_hostname() && missing {
         return Err(Error::value("check_hostname requires server_hostname"));
     }
     hostname.map(|h| h.encode(ctx.profile())).transpose()
@@ -408,6 +455,54 @@ impl SslContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(ssl: &SslRef) -> Vec<String> {
+        ffi::ssl_ciphers(ssl).into_iter().map(|c| c.name).collect()
+    }
+
+    fn context_names(ctx: &SslContext) -> Vec<String> {
+        ctx.get_ciphers()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    }
+
+    #[test]
+    fn connections_own_a_copy_of_the_context_cipher_list() {
+        let strings = [
+            None,
+            Some("ALL:@SECLEVEL=0"),
+            Some("ECDHE+AESGCM"),
+            Some("AES128-SHA"),
+            Some("HIGH:!aNULL:@STRENGTH"),
+            // Selects no TLS 1.2 cipher: refused, but leaves only the TLS 1.3 suites.
+            Some("TLS_AES_128_GCM_SHA256"),
+        ];
+        for s in strings {
+            let ctx = Arc::new(SslContext::new(Protocol::PROTOCOL_TLS_SERVER).unwrap());
+            if let Some(s) = s {
+                let _ = ctx.set_ciphers(s);
+            }
+            let expected = context_names(&ctx);
+            let ssl = configure(&ctx, true, None).unwrap();
+            assert_eq!(names(&ssl), expected, "{s:?}");
+            // Reconfiguring the context no longer reaches the connection.
+            ctx.set_ciphers("AES256-SHA").unwrap();
+            assert_eq!(names(&ssl), expected, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn switching_context_takes_the_new_context_cipher_list() {
+        let a = Arc::new(SslContext::new(Protocol::PROTOCOL_TLS_SERVER).unwrap());
+        let b = Arc::new(SslContext::new(Protocol::PROTOCOL_TLS_SERVER).unwrap());
+        b.set_ciphers("AES128-SHA").unwrap();
+        let mut ssl = configure(&a, true, None).unwrap();
+        assert_eq!(names(&ssl), context_names(&a));
+        switch_context(&mut ssl, &b).unwrap();
+        assert_eq!(names(&ssl), context_names(&b));
+    }
 
     #[test]
     fn bytes_hostnames_decode_as_ascii() {

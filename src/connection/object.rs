@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::core::{Conn, connection_accessors};
+use super::core::{Blocking, Conn, connection_accessors};
 use super::{ServerHostname, SslSession, configure, python_wrap_checks};
 use crate::context::SslContext;
 use crate::error::{Error, Result};
@@ -146,7 +146,9 @@ pub struct BioOptions<'a> {
     /// `check_hostname=True` and no `server_hostname`, and then verifies the certificate chain
     /// but no hostname at all. pyssl refuses that combination with the `ValueError`
     /// `wrap_socket` raises (`check_hostname requires server_hostname`) unless this is `true`,
-    /// which restores CPython's behaviour.
+    /// which restores CPython's behaviour. Only a missing name is refused: an empty one fails
+    /// as in CPython (`server_hostname cannot be an empty string or start with a leading
+    /// dot.`).
     pub allow_unchecked_hostname: bool,
 }
 
@@ -236,6 +238,7 @@ impl SslContext {
                 incoming: incoming.clone(),
                 outgoing: outgoing.clone(),
             },
+            Blocking::NonBlocking,
         )?;
         if let Some(session) = opts.session {
             core.set_session(session)?;

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
-use super::core::{Conn, connection_accessors};
+use super::core::{Blocking, Conn, connection_accessors};
 use super::{ServerHostname, SslSession, configure, python_wrap_checks};
 use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, Result};
@@ -57,6 +57,39 @@ impl Default for WrapOptions<'_> {
 /// `std::io::Read` and `Write` are implemented with Python's `recv`/`send` semantics (a
 /// suppressed ragged EOF reads as end of data); their errors carry the [`Error`] CPython would
 /// raise, reachable with `io::Error::get_ref` and `downcast_ref::<pyssl::Error>()`.
+///
+/// # Timeouts
+///
+/// A transport's timeout is Python's socket timeout. When the transport answers a read or
+/// write with `io::ErrorKind::WouldBlock` or `TimedOut` (a `TcpStream` whose
+/// `set_read_timeout`/`set_write_timeout` expired), the operation fails as it does in CPython
+/// on a socket with `settimeout(t)`: `TimeoutError` (`socket.timeout` for the 3.7–3.9
+/// profiles, [`ErrorKind::Os`]) with CPython's text, `"The handshake operation timed out"`,
+/// `"The read operation timed out"` or `"The write operation timed out"`, and
+/// `io::ErrorKind::TimedOut` through `std::io`. It is not an `SSLWantReadError`: that is what
+/// CPython raises on a non-blocking socket (`settimeout(0)`), which `SslSocket` does not model;
+/// use [`SslObject`](crate::SslObject) or the `tokio` feature for non-blocking I/O. The
+/// connection stays usable after a timeout: calling the operation again continues it.
+///
+/// ```python
+/// sock.settimeout(0.5); ssock = ctx.wrap_socket(sock, server_hostname="localhost")
+/// ssock.recv(10)   # TimeoutError: The read operation timed out
+/// ```
+/// ```no_run
+/// # use std::sync::Arc;
+/// # fn main() -> Result<(), pyssl::Error> {
+/// # let ctx = Arc::new(pyssl::create_default_context(pyssl::Purpose::SERVER_AUTH)?);
+/// let sock = std::net::TcpStream::connect(("localhost", 443)).unwrap();
+/// sock.set_read_timeout(Some(std::time::Duration::from_millis(500))).unwrap();
+/// let mut ssock = ctx.wrap_socket(sock, false, Some("localhost"))?;
+/// match ssock.recv(10) {
+///     Err(e) if e.python_type() == "TimeoutError" => {
+///         assert_eq!(e.python_str(), "The read operation timed out");
+///     }
+///     other => println!("{other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
 pub struct SslSocket<S: Read + Write> {
     core: Conn<S>,
     suppress_ragged_eofs: bool,
@@ -135,7 +168,7 @@ impl SslContext {
             true,
         )?;
         let ssl = configure(self, opts.server_side, hostname.as_deref())?;
-        let mut core = Conn::new(ssl, sock)?;
+        let mut core = Conn::new(ssl, sock, Blocking::Blocking)?;
         if let Some(session) = opts.session {
             core.set_session(session)?;
         }
@@ -254,6 +287,9 @@ fn io_error(e: Error) -> io::Error {
             .map(|n| io::Error::from_raw_os_error(n as i32).kind())
         {
             Some(k) => k,
+            None if matches!(e.python_type(), "TimeoutError" | "timeout") => {
+                io::ErrorKind::TimedOut
+            }
             None => io::ErrorKind::Other,
         },
         _ => io::ErrorKind::Other,
@@ -286,5 +322,52 @@ impl<S: Read + Write> std::fmt::Debug for SslSocket<S> {
             .field("server_hostname", &self.server_hostname())
             .field("version", &self.version())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::net::UnixStream;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{PROTOCOL_TLS_CLIENT, Profile};
+
+    /// A client whose peer never answers, with a short read timeout on its transport.
+    fn silent_peer(profile: Profile) -> (SslSocket<UnixStream>, UnixStream) {
+        let ctx = Arc::new(SslContext::with_profile(PROTOCOL_TLS_CLIENT, profile).unwrap());
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let opts = WrapOptions {
+            server_hostname: Some("localhost".into()),
+            do_handshake_on_connect: false,
+            ..WrapOptions::default()
+        };
+        (ctx.wrap_socket_with(a, opts).unwrap(), b)
+    }
+
+    #[test]
+    fn transport_timeout_is_pythons_socket_timeout() {
+        let (mut s, _peer) = silent_peer(Profile::PY311);
+        let e = s.do_handshake().unwrap_err();
+        assert_eq!(e.python_type(), "TimeoutError");
+        assert_eq!(e.python_str(), "The handshake operation timed out");
+        assert_eq!(e.errno(), None);
+        assert!(e.kind().is_os_error() && !e.kind().is_ssl_error());
+        // Through std::io, a timeout is TimedOut, not WouldBlock.
+        let io = s.read(&mut [0u8; 8]).unwrap_err();
+        assert_eq!(io.kind(), io::ErrorKind::TimedOut);
+        let inner = io.get_ref().unwrap().downcast_ref::<Error>().unwrap();
+        assert_eq!(inner.python_str(), "The read operation timed out");
+    }
+
+    #[test]
+    fn before_310_the_class_is_socket_timeout() {
+        let (mut s, _peer) = silent_peer(Profile::PY39);
+        let e = s.do_handshake().unwrap_err();
+        assert_eq!(
+            (e.python_type(), e.python_str().as_str()),
+            ("timeout", "The handshake operation timed out")
+        );
     }
 }

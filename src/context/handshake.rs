@@ -257,13 +257,7 @@ impl SslContext {
             ffi::err_clear();
             return Err(Error::memory(""));
         }
-        if let Ok(mut slot) = self.slots.alpn.lock() {
-            *slot = Some(Arc::new(wire));
-        }
-        if !core.alpn_installed {
-            callbacks::install_alpn_select(&mut core.ctx);
-            core.alpn_installed = true;
-        }
+        callbacks::slot_set(&self.slots.alpn, Some(Arc::new(wire)));
         Ok(())
     }
 
@@ -488,21 +482,16 @@ impl SslContext {
     #[doc(alias = "SSL_CTX_set_keylog_callback")]
     pub fn set_keylog_filename(&self, path: Option<&Path>) -> Result<()> {
         let mut core = self.write();
-        if let Ok(mut slot) = self.slots.keylog.lock() {
-            *slot = None;
-        }
+        callbacks::slot_set(&self.slots.keylog, None);
         core.keylog_filename = None;
         let Some(path) = path else { return Ok(()) };
         path_cstring(path)?;
         let file = callbacks::open_keylog(path)
             .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
-        if let Ok(mut slot) = self.slots.keylog.lock() {
-            *slot = Some(Arc::new(std::sync::Mutex::new(file)));
-        }
-        if !core.keylog_installed {
-            callbacks::install_keylog(&mut core.ctx);
-            core.keylog_installed = true;
-        }
+        callbacks::slot_set(
+            &self.slots.keylog,
+            Some(Arc::new(std::sync::Mutex::new(file))),
+        );
         core.keylog_filename = Some(path.to_path_buf());
         Ok(())
     }

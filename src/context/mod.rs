@@ -29,16 +29,37 @@
 //!   read (getters, `get_ciphers`, and — in the connections layer — `SSL_new`) under the read
 //!   half. Mutation is therefore serialized against connection creation;
 //! * what a live handshake reads from the `SSL_CTX` after `SSL_new` is either copied into the
-//!   `SSL` at `SSL_new` (options, verify mode and params, cipher list, ALPN list), guarded by
+//!   `SSL` at `SSL_new` (options, verify mode and params, ALPN list; the cipher list, which
+//!   OpenSSL does not copy, pyssl copies itself when it creates the connection), guarded by
 //!   OpenSSL's own lock (the `X509_STORE`, which pyssl only ever adds to and never frees
 //!   while the `SSL_CTX` lives; the shared default store is swapped for a private copy at
 //!   most once, the old one kept alive — see [`crate::store`]), or reached through a
 //!   trampoline installed once whose target lives in a mutex-guarded slot (key log, ALPN
-//!   selection, SNI; see `callbacks`);
+//!   selection, SNI; see `callbacks`). The key log and ALPN trampolines are installed when
+//!   the context is created, before any other thread can see it;
 //! * the password callback of `load_cert_chain` is installed only for the duration of that
 //!   call, under the write lock, and only `SSL_CTX_use_*` calls of that same call use it.
 //!
 //! `SslContext` is therefore `Send + Sync`, and all methods take `&self`, like Python's.
+//!
+//! Known exceptions, where OpenSSL reads context state without a lock while pyssl changes it
+//! (`tests/stress.rs` run under helgrind by `ci/stress` finds exactly these, see
+//! `ci/helgrind.supp`):
+//!
+//! * the SNI trampoline is installed only when a callback is first set, as CPython installs
+//!   its own, because its mere presence changes which certificates OpenSSL's server considers
+//!   (see `callbacks::set_sni`). Setting the first SNI callback of a context while one of its
+//!   server connections is between `SSL_new` and reading the ClientHello is an unsynchronised
+//!   store of one aligned pointer, read once by that handshake: it sees the callback or not,
+//!   as if the handshake had started a moment later or earlier. CPython does the same (and
+//!   rewrites the pointer on every assignment);
+//! * `load_verify_locations(cafile=...)` / `(capath=...)` make OpenSSL add a lookup method to
+//!   the store the first time (and, for `capath`, every new directory), which OpenSSL does
+//!   without the store's lock, while a verification in progress on another thread iterates
+//!   the same lists without it too. Loading from files into a context that is verifying
+//!   certificates on other threads at that moment is therefore racy inside OpenSSL, in pyssl
+//!   as in CPython; `cadata` (and `load_verify_locations` before the connections start) is
+//!   not.
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
@@ -51,6 +72,7 @@ use crate::certificate::CertificateDict;
 use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
 use crate::error::{Error, ErrorKind, MnemonicTable, Result, py_repr_str};
 use crate::ffi;
+use crate::ffi::helgrind::Annotated;
 use crate::profiles::{IntConversion, OptionsReadback, Profile, SessionIdContext};
 use crate::pyvalue::PyValue;
 
@@ -229,8 +251,6 @@ struct Core {
     host_flags: u32,
     post_handshake_auth: bool,
     keylog_filename: Option<PathBuf>,
-    keylog_installed: bool,
-    alpn_installed: bool,
     sni_callback: Option<SniCallback>,
     /// Attributes set that this profile's `SSLContext` does not define: Python stores them
     /// in the instance `__dict__` (see [`SslContext::setattr`]).
@@ -405,6 +425,14 @@ impl SslContext {
         ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
         ffi::ctx_set_post_handshake_auth(&mut ctx, false);
         let slots = callbacks::attach_slots(&mut ctx)?;
+        // Installed now, before any other thread can see the SSL_CTX: a handshake reads these
+        // function pointers without a lock, so installing one later, while connections of
+        // this context handshake, would race with them (helgrind found it, tests/stress.rs).
+        // With no key log file and no ALPN list their slots are empty and OpenSSL behaves as
+        // without them (the key log trampoline writes nothing; the ALPN one answers "no
+        // overlap", which OpenSSL treats as if no callback were set).
+        callbacks::install_keylog(&mut ctx);
+        callbacks::install_alpn_select(&mut ctx);
         crate::store::attach(&mut ctx)?;
         Ok(SslContext {
             protocol,
@@ -416,22 +444,22 @@ impl SslContext {
                 host_flags: hostflags::NO_PARTIAL_WILDCARDS,
                 post_handshake_auth: false,
                 keylog_filename: None,
-                keylog_installed: false,
-                alpn_installed: false,
                 sni_callback: None,
                 instance_attrs: Vec::new(),
             }),
         })
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Core> {
+    fn read(&self) -> Annotated<RwLockReadGuard<'_, Core>> {
         // A panic while holding the lock cannot leave the SSL_CTX half-mutated in a way Rust
         // cares about (each mutation is one C call), so a poisoned lock is still usable.
-        self.core.read().unwrap_or_else(|p| p.into_inner())
+        let guard = self.core.read().unwrap_or_else(|p| p.into_inner());
+        ffi::helgrind::acquired(guard, &self.core, false)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Core> {
-        self.core.write().unwrap_or_else(|p| p.into_inner())
+    fn write(&self) -> Annotated<RwLockWriteGuard<'_, Core>> {
+        let guard = self.core.write().unwrap_or_else(|p| p.into_inner());
+        ffi::helgrind::acquired(guard, &self.core, true)
     }
 
     /// Run `f` with the `SSL_CTX` borrowed for reading (connection creation uses this).

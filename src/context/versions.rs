@@ -2,7 +2,7 @@
 //! `maximum_version`), its security level and its TLS 1.3 session tickets.
 
 use super::SslContext;
-use crate::constants::{Protocol, TlsVersion};
+use crate::constants::{Options, Protocol, TlsVersion};
 use crate::error::{Error, Result};
 use crate::ffi;
 
@@ -146,6 +146,11 @@ impl SslContext {
     }
 
     fn set_version_bound(&self, v: i64, maximum: bool) -> Result<()> {
+        if !maximum && v == i64::from(TlsVersion::SSLv3.0) {
+            // ssl.py's `minimum_version` setter clears OP_NO_SSLv3 before it asks C for the
+            // bound, in every release; the option stays cleared even if the bound is refused.
+            self.set_options(self.options() & !Options::NO_SSLV3)?;
+        }
         if v > i64::from(i32::MAX) {
             return Err(Error::overflow("Option is too long"));
         }

@@ -242,6 +242,15 @@ impl Error {
         e
     }
 
+    /// An `OSError` subclass raised with a message only (`PyErr_SetString`), e.g. a socket
+    /// timeout's `TimeoutError("The read operation timed out")`: `errno` is `None` and
+    /// `str()` is the message.
+    pub(crate) fn os_subclass(class: &'static str, message: impl Into<String>) -> Error {
+        let mut e = Error::base(ErrorKind::Os, message);
+        e.0.class_override = Some(class);
+        e
+    }
+
     /// `OSError(errno, strerror, filename)` for a path: the filename shows as Python shows a
     /// `str` path, or a `bytes` path when it is not valid UTF-8.
     pub fn os_path(errno: i32, path: &std::path::Path) -> Error {

@@ -221,6 +221,25 @@ pub(crate) fn ssl_shared_ciphers(ssl: &SslRef) -> Option<Vec<CipherTuple>> {
     }
 }
 
+/// CPython 3.7–3.9's `shared_ciphers()`: every cipher of the connection's own list
+/// (`SSL_get_ciphers`), whatever the peer offered, on either side; `None` only without a list.
+pub(crate) fn ssl_ciphers(ssl: &SslRef) -> Option<Vec<CipherTuple>> {
+    // SAFETY: read-only access to the SSL; the stack is owned by it and only read during this
+    // call; ciphers are static tables.
+    unsafe {
+        let list = SSL_get_ciphers(ssl.as_ptr());
+        if list.is_null() {
+            return None;
+        }
+        let out = (0..sys::OPENSSL_sk_num(list.cast()))
+            .map(|i| sys::OPENSSL_sk_value(list.cast(), i) as *const sys::SSL_CIPHER)
+            .filter(|c| !c.is_null())
+            .map(cipher_tuple)
+            .collect();
+        Some(out)
+    }
+}
+
 /// The current cipher as CPython's `cipher()` shows it.
 pub(crate) fn ssl_current_cipher(ssl: &SslRef) -> Option<CipherTuple> {
     // SAFETY: read-only; the current cipher is a static table or NULL.

@@ -10,6 +10,7 @@
 //!   and the OpenSSL version that has them (all exist in 1.1.1 and 3.x).
 
 pub(crate) mod connection;
+pub(crate) mod helgrind;
 pub(crate) mod store;
 pub(crate) mod x509;
 
@@ -44,6 +45,8 @@ unsafe extern "C" {
     fn X509_STORE_unlock(ctx: *mut sys::X509_STORE) -> c_int;
     /// `STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s);`
     fn SSL_get_ciphers(s: *const sys::SSL) -> *mut sys::stack_st_SSL_CIPHER;
+    /// `STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const SSL_CTX *ctx);` (1.1.0+)
+    fn SSL_CTX_get_ciphers(ctx: *const sys::SSL_CTX) -> *mut sys::stack_st_SSL_CIPHER;
     /// `uint32_t SSL_CIPHER_get_id(const SSL_CIPHER *c);`
     fn SSL_CIPHER_get_id(c: *const sys::SSL_CIPHER) -> u32;
     /// `int SSL_CIPHER_is_aead(const SSL_CIPHER *c);` (1.1.0+)
@@ -411,6 +414,32 @@ pub(crate) fn ssl_ciphers(ssl: &SslRef) -> Vec<CipherInfo> {
                 kea: obj_nid2ln(SSL_CIPHER_get_kx_nid(c)),
                 auth: obj_nid2ln(SSL_CIPHER_get_auth_nid(c)),
             });
+        }
+    }
+    out
+}
+
+/// The names of the TLS 1.2-and-below ciphers of `SSL_CTX_get_ciphers(ctx)`, in order (TLS
+/// 1.3 suites left out: a cipher-list string cannot name them).
+pub(crate) fn ctx_tls12_cipher_names(ctx: &SslContextRef) -> Vec<String> {
+    let mut out = Vec::new();
+    // SAFETY: the stack belongs to the live SSL_CTX, which the caller borrows under the
+    // context's lock (so `set_ciphers` cannot replace it meanwhile); it is only read here, and
+    // the ciphers themselves are static tables.
+    unsafe {
+        let sk = SSL_CTX_get_ciphers(ctx.as_ptr());
+        if sk.is_null() {
+            return out;
+        }
+        for i in 0..sys::OPENSSL_sk_num(sk.cast()) {
+            let c = sys::OPENSSL_sk_value(sk.cast(), i) as *const sys::SSL_CIPHER;
+            if c.is_null() || cstr_opt(sys::SSL_CIPHER_get_version(c)).as_deref() == Some("TLSv1.3")
+            {
+                continue;
+            }
+            if let Some(name) = cstr_opt(sys::SSL_CIPHER_get_name(c)) {
+                out.push(name);
+            }
         }
     }
     out

@@ -13,7 +13,7 @@ pub struct Scenarios {
     pub server: Vec<Value>,
 }
 
-fn merge(base: &Value, extra: Value) -> Value {
+pub fn merge(base: &Value, extra: Value) -> Value {
     let mut out = base.clone();
     if let (Some(o), Some(e)) = (out.as_object_mut(), extra.as_object()) {
         for (k, v) in e {
@@ -874,5 +874,6 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
             json!({}),
         );
     }
+    super::scenarios_io::add(c, &mut client, &mut server);
     Scenarios { client, server }
 }

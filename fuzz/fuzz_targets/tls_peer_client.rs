@@ -1,0 +1,54 @@
+//! A hostile TLS server: arbitrary bytes fed through `MemoryBio` into a client `SslObject`
+//! during its handshake, in pieces of 16 to 4,080 bytes (the first input byte chooses), then
+//! end of file. Never a panic, abort or sanitizer report; every failure is an SSLError (or one
+//! of its subclasses), and a connection that somehow completes the handshake can still read,
+//! write and shut down.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pyssl_fuzz::{End, check_tls_error, client_end};
+
+fn feed(end: &mut End, data: &[u8], piece: usize) -> bool {
+    for chunk in data.chunks(piece) {
+        end.incoming.write(chunk).expect("incoming");
+        match end.obj.do_handshake() {
+            Ok(()) => return true,
+            Err(e) if e.python_type() == "SSLWantReadError" => {}
+            Err(e) => {
+                check_tls_error(&e);
+                return false;
+            }
+        }
+        end.outgoing.read(None);
+    }
+    end.incoming.write_eof();
+    match end.obj.do_handshake() {
+        Ok(()) => true,
+        Err(e) => {
+            check_tls_error(&e);
+            false
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&n, data)) = data.split_first() else {
+        return;
+    };
+    let piece = usize::from(n % 255 + 1) * 16;
+    let mut client = client_end();
+    let hello = client.obj.do_handshake().expect_err("the ClientHello is out");
+    assert_eq!(hello.python_type(), "SSLWantReadError");
+    client.outgoing.read(None);
+    if feed(&mut client, data, piece) {
+        for r in [client.obj.read(1024).err(), client.obj.write(b"ping").err()]
+            .into_iter()
+            .flatten()
+        {
+            check_tls_error(&r);
+        }
+        if let Err(e) = client.obj.unwrap() {
+            check_tls_error(&e);
+        }
+    }
+});

@@ -1,0 +1,51 @@
+//! A hostile TLS client: arbitrary bytes fed through `MemoryBio` into a server `SslObject`
+//! during its handshake, in pieces of 16 to 4,080 bytes (the first input byte chooses), then
+//! end of file. Never a panic, abort or sanitizer report; every failure is an SSLError (or one
+//! of its subclasses), and a connection that somehow completes the handshake can still read,
+//! write and shut down.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pyssl_fuzz::{End, check_tls_error, server_end};
+
+fn feed(end: &mut End, data: &[u8], piece: usize) -> bool {
+    for chunk in data.chunks(piece) {
+        end.incoming.write(chunk).expect("incoming");
+        match end.obj.do_handshake() {
+            Ok(()) => return true,
+            Err(e) if e.python_type() == "SSLWantReadError" => {}
+            Err(e) => {
+                check_tls_error(&e);
+                return false;
+            }
+        }
+        end.outgoing.read(None);
+    }
+    end.incoming.write_eof();
+    match end.obj.do_handshake() {
+        Ok(()) => true,
+        Err(e) => {
+            check_tls_error(&e);
+            false
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&n, data)) = data.split_first() else {
+        return;
+    };
+    let piece = usize::from(n % 255 + 1) * 16;
+    let mut server = server_end();
+    if feed(&mut server, data, piece) {
+        for r in [server.obj.read(1024).err(), server.obj.write(b"ping").err()]
+            .into_iter()
+            .flatten()
+        {
+            check_tls_error(&r);
+        }
+        if let Err(e) = server.obj.unwrap() {
+            check_tls_error(&e);
+        }
+    }
+});
