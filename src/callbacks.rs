@@ -160,9 +160,11 @@ unsafe extern "C" fn alpn_select_trampoline(
         let Ok(server_len) = u32::try_from(server.len()) else {
             return sys::SSL_TLSEXT_ERR_NOACK;
         };
-        // SAFETY: SSL_select_next_proto points `out` into one of the two lists. The server
-        // list lives in the slot's Arc, which the ctx's Slots keep alive until the slot is
-        // replaced; OpenSSL copies the selection into the session before this returns.
+        if out.is_null() || outlen.is_null() || inp.is_null() {
+            return sys::SSL_TLSEXT_ERR_NOACK;
+        }
+        // SAFETY: both lists are readable for the given lengths (`server` is held by this
+        // closure); SSL_select_next_proto writes a pointer and a length to `out`/`outlen`.
         let rc = unsafe {
             sys::SSL_select_next_proto(
                 out as *mut *mut u8,
@@ -173,13 +175,49 @@ unsafe extern "C" fn alpn_select_trampoline(
                 inlen,
             )
         };
-        if rc == sys::OPENSSL_NPN_NEGOTIATED {
-            sys::SSL_TLSEXT_ERR_OK
-        } else {
-            sys::SSL_TLSEXT_ERR_NOACK
+        if rc != sys::OPENSSL_NPN_NEGOTIATED {
+            return sys::SSL_TLSEXT_ERR_NOACK;
+        }
+        // The selection now points into `server`, the slot's list, in the server's order of
+        // preference (as CPython selects). OpenSSL copies it only after this callback
+        // returns, and by then `server` may be freed: `set_alpn_protocols` on another thread
+        // may have replaced the slot, which makes this clone the last reference (a
+        // use-after-free: tests/stress.rs saw it as a malformed ALPN extension, and
+        // AddressSanitizer reports it). So point `out` at the same protocol in the client's
+        // list, which the SSL keeps for the whole handshake.
+        // SAFETY: on success `*out`/`*outlen` name a protocol inside `server`, alive here; the
+        // client's list is `inlen` readable bytes at `inp`.
+        let (chosen, client) = unsafe {
+            (
+                std::slice::from_raw_parts(*out, usize::from(*outlen)),
+                std::slice::from_raw_parts(inp, inlen as usize),
+            )
+        };
+        match protocol_offset(client, chosen) {
+            Some(offset) => {
+                // SAFETY: `offset` is within the client's list (checked by protocol_offset),
+                // and `out` is OpenSSL's valid out-pointer.
+                unsafe { *out = inp.add(offset) };
+                sys::SSL_TLSEXT_ERR_OK
+            }
+            None => sys::SSL_TLSEXT_ERR_NOACK,
         }
     }));
     r.unwrap_or(sys::SSL_TLSEXT_ERR_ALERT_FATAL)
+}
+
+/// Where `name` starts in an ALPN wire-format list (length-prefixed names), if it is there.
+fn protocol_offset(list: &[u8], name: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(&len) = list.get(i) {
+        let start = i + 1;
+        let entry = list.get(start..start + usize::from(len))?;
+        if entry == name {
+            return Some(start);
+        }
+        i = start + usize::from(len);
+    }
+    None
 }
 
 /// Install the ALPN select trampoline (once, when the context is created).
@@ -375,5 +413,21 @@ fn install_servername(ctx: &mut SslContextBuilder) {
             ctx.as_ptr(),
             Some(servername_trampoline),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::protocol_offset;
+
+    #[test]
+    fn finds_protocols_in_wire_lists() {
+        let list = b"\x02h2\x08http/1.1";
+        assert_eq!(protocol_offset(list, b"h2"), Some(1));
+        assert_eq!(protocol_offset(list, b"http/1.1"), Some(4));
+        assert_eq!(protocol_offset(list, b"h3"), None);
+        assert_eq!(protocol_offset(b"", b"h2"), None);
+        // A length running past the end is not a protocol.
+        assert_eq!(protocol_offset(b"\x05ab", b"ab"), None);
     }
 }

@@ -28,7 +28,9 @@ fuzz_target!(|data: &[u8]| {
                         .encode(ctx.profile())
                         .expect("wrap_bio accepted a name its encoding refuses");
                     assert_eq!(obj.server_hostname().as_deref(), Some(encoded.as_str()));
-                    let e = obj.do_handshake().expect_err("a handshake without a server");
+                    let e = obj
+                        .do_handshake()
+                        .expect_err("a handshake without a server");
                     assert_eq!(e.python_type(), "SSLWantReadError", "{}", e.python_str());
                     assert!(outgoing.pending() > 0, "no ClientHello");
                 }

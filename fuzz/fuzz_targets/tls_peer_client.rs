@@ -37,7 +37,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let piece = usize::from(n % 255 + 1) * 16;
     let mut client = client_end();
-    let hello = client.obj.do_handshake().expect_err("the ClientHello is out");
+    let hello = client
+        .obj
+        .do_handshake()
+        .expect_err("the ClientHello is out");
     assert_eq!(hello.python_type(), "SSLWantReadError");
     client.outgoing.read(None);
     if feed(&mut client, data, piece) {

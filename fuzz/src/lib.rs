@@ -33,12 +33,16 @@ fn certificate(cn: &str, issuer: Option<(&X509, &PKey<Private>)>) -> (X509, PKey
     let name = name.build();
     let mut b = X509Builder::new().expect("builder");
     b.set_version(2).expect("version");
-    let serial = BigNum::from_u32(1).and_then(|n| n.to_asn1_integer()).expect("serial");
+    let serial = BigNum::from_u32(1)
+        .and_then(|n| n.to_asn1_integer())
+        .expect("serial");
     b.set_serial_number(&serial).expect("serial");
     b.set_subject_name(&name).expect("subject");
     b.set_pubkey(&key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("time")).expect("time");
-    b.set_not_after(&Asn1Time::days_from_now(2).expect("time")).expect("time");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("time"))
+        .expect("time");
+    b.set_not_after(&Asn1Time::days_from_now(2).expect("time"))
+        .expect("time");
     match issuer {
         None => {
             b.set_issuer_name(&name).expect("issuer");
@@ -72,7 +76,9 @@ pub fn peers() -> &'static Peers {
         pem.extend(key.private_key_to_pem_pkcs8().expect("pem"));
         std::fs::write(&chain, pem).expect("write");
         let server = SslContext::new(PROTOCOL_TLS_SERVER).expect("server context");
-        server.load_cert_chain(&chain, None, None).expect("server certificate");
+        server
+            .load_cert_chain(&chain, None, None)
+            .expect("server certificate");
         let _ = std::fs::remove_dir_all(&dir);
         let client = SslContext::new(PROTOCOL_TLS_CLIENT).expect("client context");
         let ca_pem = String::from_utf8(ca.to_pem().expect("pem")).expect("ascii");
@@ -116,7 +122,9 @@ pub struct End {
 fn end(ctx: &Arc<SslContext>, server: bool) -> End {
     let (incoming, outgoing) = (MemoryBio::new(), MemoryBio::new());
     let host = (!server).then_some("localhost");
-    let obj = ctx.wrap_bio(&incoming, &outgoing, server, host).expect("wrap_bio");
+    let obj = ctx
+        .wrap_bio(&incoming, &outgoing, server, host)
+        .expect("wrap_bio");
     End {
         obj,
         incoming,
@@ -143,9 +151,15 @@ pub fn pair() -> (End, End) {
 pub fn handshake(client: &mut End, server: &mut End) {
     for _ in 0..16 {
         let c = client.obj.do_handshake();
-        server.incoming.write(&client.outgoing.read(None)).expect("pump");
+        server
+            .incoming
+            .write(&client.outgoing.read(None))
+            .expect("pump");
         let s = server.obj.do_handshake();
-        client.incoming.write(&server.outgoing.read(None)).expect("pump");
+        client
+            .incoming
+            .write(&server.outgoing.read(None))
+            .expect("pump");
         if c.is_ok() && s.is_ok() {
             // Let the client take the session tickets that followed the server's Finished.
             let _ = client.obj.read(1);
