@@ -17,6 +17,11 @@ thread_local! {
 }
 
 fuzz_target!(|data: &[u8]| {
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
     CTX.with(|cell| {
         let mut slot = cell.borrow_mut();
         slot.0 += 1;
@@ -31,4 +36,4 @@ fuzz_target!(|data: &[u8]| {
             assert!(stats.x509_ca <= stats.x509);
         }
     });
-});
+}

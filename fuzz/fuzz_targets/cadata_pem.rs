@@ -14,7 +14,14 @@ thread_local! {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     CTX.with(|cell| {
         let mut slot = cell.borrow_mut();
         slot.0 += 1;
@@ -31,4 +38,4 @@ fuzz_target!(|data: &[u8]| {
         let stats = ctx.cert_store_stats();
         assert!(stats.x509_ca <= stats.x509);
     });
-});
+}

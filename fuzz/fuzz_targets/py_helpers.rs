@@ -5,7 +5,14 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Err(e) = pyssl::PEM_cert_to_DER_cert(text) {
         assert!(!e.python_str().is_empty());
     }
@@ -14,4 +21,4 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = pyssl::cert_time_to_seconds(text) {
         assert_eq!(e.python_type(), "ValueError");
     }
-});
+}

@@ -10,6 +10,11 @@ use libfuzzer_sys::fuzz_target;
 use pyssl::{BioOptions, ErrorKind, MemoryBio, ServerHostname};
 
 fuzz_target!(|data: &[u8]| {
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
     let p = pyssl_fuzz::peers();
     let mut names = vec![ServerHostname::Bytes(data)];
     if let Ok(text) = std::str::from_utf8(data) {
@@ -46,4 +51,4 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-});
+}

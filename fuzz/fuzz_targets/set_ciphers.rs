@@ -11,10 +11,17 @@ use pyssl::{PROTOCOL_TLS_CLIENT, SslContext};
 static CTX: OnceLock<SslContext> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let ctx = CTX.get_or_init(|| SslContext::new(PROTOCOL_TLS_CLIENT).expect("context"));
     if let Err(e) = ctx.set_ciphers(text) {
         assert!(matches!(e.python_type(), "SSLError" | "ValueError"), "{e}");
     }
     let _ = ctx.get_ciphers().expect("ciphers");
-});
+}

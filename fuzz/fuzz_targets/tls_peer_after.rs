@@ -10,6 +10,11 @@ use libfuzzer_sys::fuzz_target;
 use pyssl_fuzz::{check_tls_error, handshake, pair};
 
 fuzz_target!(|data: &[u8]| {
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
     let Some((&mode, data)) = data.split_first() else {
         return;
     };
@@ -48,4 +53,4 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = target.obj.unwrap() {
         check_tls_error(&e);
     }
-});
+}

@@ -32,6 +32,11 @@ fn feed(end: &mut End, data: &[u8], piece: usize) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
+    run(data);
+    pyssl_fuzz::end_input();
+});
+
+fn run(data: &[u8]) {
     let Some((&n, data)) = data.split_first() else {
         return;
     };
@@ -48,4 +53,4 @@ fuzz_target!(|data: &[u8]| {
             check_tls_error(&e);
         }
     }
-});
+}

@@ -168,3 +168,16 @@ pub fn handshake(client: &mut End, server: &mut End) {
     }
     panic!("in-memory handshake did not complete");
 }
+
+/// Ends one fuzz input: empties this thread's OpenSSL error queue.
+///
+/// OpenSSL keeps per-slot copies of error details that are freed only when the slot is reused
+/// or cleared, so an input that raised errors ends with more allocations than it began with.
+/// libFuzzer takes that as a possible leak and runs a full LeakSanitizer scan after such an
+/// input, which made the certificate and file targets about ten times slower (decode_cert:
+/// 119 against 1,176 executions a second). Clearing the queue keeps the per-input leak
+/// check for real leaks; outside the fuzzer the same inputs leave memory flat.
+pub fn end_input() {
+    // SAFETY: no arguments; clears this thread's queue.
+    unsafe { openssl_sys::ERR_clear_error() }
+}
