@@ -182,15 +182,40 @@ fn switch_context(ssl: &mut SslRef, ctx: &Arc<SslContext>) -> Result<()> {
 fn own_cipher_list(ssl: &mut SslRef, ctx: &openssl::ssl::SslContextRef) -> Result<()> {
     let names = ffi::ctx_tls12_cipher_names(ctx);
     ffi::err_clear();
-    let r = ssl.set_cipher_list(&names.join(":"));
-    // Without any TLS 1.2 cipher (a context whose list holds only TLS 1.3 suites after a
-    // failed `set_ciphers`), OpenSSL installs the TLS 1.3-only list and reports
-    // NO_CIPHER_MATCH, which is no failure here.
+    cipher_list_result(ssl.set_cipher_list(&names.join(":")), &names)
+}
+
+/// Without any TLS 1.2 cipher (a context whose list holds only TLS 1.3 suites after a failed
+/// `set_ciphers`), OpenSSL installs the TLS 1.3-only list and reports NO_CIPHER_MATCH, which
+/// is no failure here.
+fn cipher_list_result(
+    r: std::result::Result<(), openssl::error::ErrorStack>,
+    names: &[String],
+) -> Result<()> {
     ffi::err_clear();
     match r {
         Err(e) if !names.is_empty() => Err(Error::from_stack(&e)),
         _ => Ok(()),
     }
+}
+
+/// The connection template of [`SslContext::ssl_from_template`]: an `SSL` of `ctx` given its
+/// own copy of the context's cipher list as [`own_cipher_list`] gives one, made once per
+/// configuration instead of once per connection.
+fn cipher_template(ctx: &openssl::ssl::SslContextRef) -> Result<ffi::connection::SslTemplate> {
+    let names = ffi::ctx_tls12_cipher_names(ctx);
+    ffi::err_clear();
+    let list =
+        std::ffi::CString::new(names.join(":")).map_err(|_| Error::value("embedded null byte"))?;
+    let (template, accepted) =
+        ffi::connection::ssl_template(ctx, &list).map_err(|e| Error::from_stack(&e))?;
+    let r = if accepted {
+        Ok(())
+    } else {
+        Err(openssl::error::ErrorStack::get())
+    };
+    cipher_list_result(r, &names)?;
+    Ok(template)
 }
 
 /// The connection as an SNI callback sees it (CPython passes the `SSLSocket`/`SSLObject`):
@@ -312,11 +337,14 @@ pub(crate) fn configure(
         ));
     }
     ffi::err_clear();
-    let mut ssl = ctx.with_ctx(|c| -> Result<Ssl> {
-        let mut ssl = Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
-        own_cipher_list(&mut ssl, c)?;
-        Ok(ssl)
-    })?;
+    let mut ssl = match ctx.ssl_from_template(cipher_template)? {
+        Some(ssl) => ssl,
+        None => ctx.with_ctx(|c| -> Result<Ssl> {
+            let mut ssl = Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
+            own_cipher_list(&mut ssl, c)?;
+            Ok(ssl)
+        })?,
+    };
     raw::ssl_set_mode(
         &mut ssl,
         raw::SSL_MODE_AUTO_RETRY | raw::SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,

@@ -30,7 +30,9 @@
 //!   half. Mutation is therefore serialized against connection creation;
 //! * what a live handshake reads from the `SSL_CTX` after `SSL_new` is either copied into the
 //!   `SSL` at `SSL_new` (options, verify mode and params, ALPN list; the cipher list, which
-//!   OpenSSL does not copy, pyssl copies itself when it creates the connection), guarded by
+//!   OpenSSL does not copy, pyssl copies itself when it creates the connection: each context
+//!   keeps a template `SSL` with its own parsed cipher list, rebuilt after any write, and a
+//!   connection is an `SSL_dup` of it, which copies the list without parsing it again), guarded by
 //!   OpenSSL's own lock (the `X509_STORE`, which pyssl only ever adds to and never frees
 //!   while the `SSL_CTX` lives; the shared default store is swapped for a private copy at
 //!   most once, the old one kept alive — see [`crate::store`]), or reached through a
@@ -63,7 +65,7 @@
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use openssl::ssl::{SslContextBuilder, SslContextRef, SslMode, SslVerifyMode};
 
@@ -255,6 +257,9 @@ struct Core {
     /// Attributes set that this profile's `SSLContext` does not define: Python stores them
     /// in the instance `__dict__` (see [`SslContext::setattr`]).
     instance_attrs: Vec<(String, PyValue)>,
+    /// The connection template (an `SSL` of this `SSL_CTX` with its own cipher list), built
+    /// on the first connection after any change and dropped by every [`SslContext::write`].
+    template: Mutex<Option<Arc<ffi::connection::SslTemplate>>>,
 }
 
 /// Python's `ssl.SSLContext`: an OpenSSL `SSL_CTX` plus the settings CPython keeps beside it
@@ -446,6 +451,7 @@ impl SslContext {
                 keylog_filename: None,
                 sni_callback: None,
                 instance_attrs: Vec::new(),
+                template: Mutex::new(None),
             }),
         })
     }
@@ -458,8 +464,37 @@ impl SslContext {
     }
 
     fn write(&self) -> Annotated<RwLockWriteGuard<'_, Core>> {
-        let guard = self.core.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.core.write().unwrap_or_else(|p| p.into_inner());
+        // Whatever the writer changes may be something `SSL_new` copies from the SSL_CTX, so
+        // the next connection builds a fresh template.
+        *guard.template.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
         ffi::helgrind::acquired(guard, &self.core, true)
+    }
+
+    /// A new `SSL` for a connection: `SSL_dup` of the context's template, `build` making the
+    /// template from the `SSL_CTX` first if the context changed since the last connection.
+    /// `Ok(None)` when OpenSSL would not duplicate it (the caller uses `SSL_new`).
+    ///
+    /// The read lock is held throughout, so no mutation of the `SSL_CTX` runs between the
+    /// template's build and its use, and a template always matches the current `SSL_CTX`.
+    pub(crate) fn ssl_from_template(
+        &self,
+        build: impl FnOnce(&SslContextRef) -> Result<ffi::connection::SslTemplate>,
+    ) -> Result<Option<openssl::ssl::Ssl>> {
+        let core = self.read();
+        let template = {
+            let slot = core.template.lock().unwrap_or_else(|p| p.into_inner());
+            let mut slot = ffi::helgrind::acquired(slot, &core.template, true);
+            match &*slot {
+                Some(t) => t.clone(),
+                None => {
+                    let t = Arc::new(build(ffi::builder_ref(&core.ctx))?);
+                    *slot = Some(t.clone());
+                    t
+                }
+            }
+        };
+        Ok(ffi::connection::ssl_from_template(&template))
     }
 
     /// Run `f` with the `SSL_CTX` borrowed for reading (connection creation uses this).

@@ -5,11 +5,12 @@
 //! `SslStream`, whose `&mut` borrow is exclusive access to its `SSL`. The symbols declared
 //! below exist in OpenSSL 1.1.1 and 3.x.
 
-use std::ffi::{CString, c_int, c_long, c_uint, c_void};
+use std::ffi::{CStr, CString, c_int, c_long, c_uint, c_void};
 use std::ptr;
 
-use foreign_types::ForeignTypeRef;
-use openssl::ssl::{SslRef, SslSessionRef, SslStream};
+use foreign_types::{ForeignType, ForeignTypeRef};
+use openssl::error::ErrorStack;
+use openssl::ssl::{Ssl, SslContextRef, SslRef, SslSessionRef, SslStream};
 use openssl_sys as sys;
 
 // SAFETY: these declarations match the C prototypes in OpenSSL 1.1.1 and 3.x (ssl.h,
@@ -38,6 +39,8 @@ unsafe extern "C" {
     fn SSL_get_options(s: *const sys::SSL) -> u64;
     /// `uint32_t SSL_CIPHER_get_id(const SSL_CIPHER *c);`
     fn SSL_CIPHER_get_id(c: *const sys::SSL_CIPHER) -> u32;
+    /// `SSL *SSL_dup(SSL *s);`
+    fn SSL_dup(s: *mut sys::SSL) -> *mut sys::SSL;
 }
 
 /// `ERR_LIB_SSL`.
@@ -245,6 +248,70 @@ pub(crate) fn ssl_current_cipher(ssl: &SslRef) -> Option<CipherTuple> {
     // SAFETY: read-only; the current cipher is a static table or NULL.
     let c = unsafe { sys::SSL_get_current_cipher(ssl.as_ptr()) };
     (!c.is_null()).then(|| cipher_tuple(c))
+}
+
+/// An `SSL` made from a context and never used for I/O, holding its own copy of the
+/// context's cipher list; connections are `SSL_dup`s of it (see
+/// [`crate::SslContext`]'s threading model). `SSL_dup` copies the cipher list as a stack of
+/// pointers, where `SSL_set_cipher_list` parses the rule string again: about 50 µs per
+/// connection saved (measured: `SSL_new` 2.9 µs, with `SSL_set_cipher_list` 51 µs).
+pub(crate) struct SslTemplate(ptr::NonNull<sys::SSL>);
+
+// SAFETY: once `ssl_template` has returned, the `SSL` is only read — by `SSL_dup`, which copies
+// from it and takes OpenSSL's own locks for what it shares (reference counts of the
+// certificate and key, the ex_data registry) — and freed once, by `Drop`, when no `&` to it
+// is left.
+unsafe impl Send for SslTemplate {}
+// SAFETY: as above: shared references only read the `SSL`.
+unsafe impl Sync for SslTemplate {}
+
+impl Drop for SslTemplate {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from SSL_new and is owned by this value alone.
+        unsafe { sys::SSL_free(self.0.as_ptr()) }
+    }
+}
+
+/// `SSL_new(ctx)` then `SSL_set_cipher_list(ssl, ciphers)`: a connection template, and
+/// whether OpenSSL accepted the cipher list (it installs what it could either way).
+pub(crate) fn ssl_template(
+    ctx: &SslContextRef,
+    ciphers: &CStr,
+) -> Result<(SslTemplate, bool), ErrorStack> {
+    // SAFETY: `ctx` is a live SSL_CTX, borrowed by the caller under the context's lock. A
+    // plain SSL_new (not rust-openssl's `Ssl::new`) leaves the SSL without ex_data, so that
+    // `SSL_dup`, which copies ex_data pointers, copies none.
+    let ssl = unsafe { sys::SSL_new(ctx.as_ptr()) };
+    let template = SslTemplate(ptr::NonNull::new(ssl).ok_or_else(ErrorStack::get)?);
+    // SAFETY: a fresh SSL owned by `template`; `ciphers` is NUL-terminated.
+    let ok = unsafe { sys::SSL_set_cipher_list(template.0.as_ptr(), ciphers.as_ptr()) } == 1;
+    Ok((template, ok))
+}
+
+/// `SSL_dup(template)`: a new `SSL` of the template's `SSL_CTX` with the template's own
+/// cipher list. `None` if OpenSSL could not make one (the caller then makes the connection
+/// the long way).
+pub(crate) fn ssl_from_template(template: &SslTemplate) -> Option<Ssl> {
+    let t = template.0.as_ptr();
+    // SAFETY: `t` is live for the call (borrowed). The template never started a handshake,
+    // so SSL_dup takes its copying path: SSL_new of the same SSL_CTX, then the template's
+    // method, certificate, session id context, options, protocol bounds, mode, verify
+    // settings and cipher stacks copied in — each equal to what SSL_new itself takes from
+    // the SSL_CTX, since the template is rebuilt whenever the context changes. A quiescent
+    // SSL would instead come back as `t` itself with its reference count raised; that is
+    // undone below and never handed out.
+    let p = unsafe { SSL_dup(t) };
+    if p.is_null() {
+        let _ = ErrorStack::get();
+        return None;
+    }
+    if p == t {
+        // SAFETY: drops the reference SSL_dup added; the template keeps its own.
+        unsafe { sys::SSL_free(p) };
+        return None;
+    }
+    // SAFETY: a new SSL, owned by nobody else.
+    Some(unsafe { Ssl::from_ptr(p) })
 }
 
 #[cfg(test)]
