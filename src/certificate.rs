@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `ssl._ssl._test_decode_cert(path)` | [`decode_cert_file`]`(path)?.to_py()` |
 //! | `_decode_certificate(x509)` (C, behind `getpeercert()`) | [`decode_certificate`]`(&x509)?` |
+//! | the same in Python 3.9 | [`decode_certificate_as`]`(&x509, Profile::PY39)?` |
 //! | `ssl.DER_cert_to_PEM_cert(der)` | [`DER_cert_to_PEM_cert`]`(&der)` |
 //! | `ssl.PEM_cert_to_DER_cert(pem)` | [`PEM_cert_to_DER_cert`]`(&pem)?` |
 //! | `ssl.cert_time_to_seconds(t)` | [`cert_time_to_seconds`]`(t)?` |
@@ -26,6 +27,7 @@ use std::path::Path;
 use openssl::nid::Nid;
 use openssl::x509::{GeneralNameRef, X509, X509NameRef, X509Ref};
 
+use crate::Profile;
 use crate::error::{Error, Result};
 use crate::ffi::x509::{self as raw, GeneralNameData, PemFileError};
 use crate::pyvalue::PyValue;
@@ -326,8 +328,47 @@ impl CertificateDict {
 /// ```
 #[doc(alias = "_decode_certificate")]
 pub fn decode_certificate(cert: &X509Ref) -> Result<CertificateDict> {
-    let subject = decode_name(cert.subject_name())?;
-    let issuer = decode_name(cert.issuer_name())?;
+    decode_certificate_as(cert, Profile::default())
+}
+
+/// [`decode_certificate`] as the given CPython release decodes (releases before 3.10 refuse
+/// BIT STRING name values, see [`Profile::name_bit_strings_as_bytes`]).
+///
+/// ```python
+/// # a certificate whose subject has an x500UniqueIdentifier (a BIT STRING)
+/// ssl._ssl._test_decode_cert("unique-id.pem")
+/// # 3.9:   SSLError(0, 'unknown error')
+/// # 3.10+: {'subject': ((('commonName', 'localhost'),), (('x500UniqueIdentifier', b'\x01'),)), ...}
+/// ```
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use openssl::{asn1::*, ec::*, hash::MessageDigest, nid::Nid, pkey::PKey, x509::*};
+/// # let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+/// # let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
+/// let mut name = X509NameBuilder::new()?;
+/// name.append_entry_by_text("CN", "localhost")?;
+/// name.append_entry_by_text_with_type("x500UniqueIdentifier", "\x01", Asn1Type::BIT_STRING)?;
+/// # let name = name.build();
+/// # let mut b = X509Builder::new()?;
+/// # b.set_subject_name(&name)?;
+/// # b.set_issuer_name(&name)?;
+/// # b.set_pubkey(&key)?;
+/// # let (start, end) = (Asn1Time::days_from_now(0)?, Asn1Time::days_from_now(1)?);
+/// # b.set_not_before(&start)?;
+/// # b.set_not_after(&end)?;
+/// # b.sign(&key, MessageDigest::sha256())?;
+/// # let cert = b.build();
+/// use pyssl::{certificate::decode_certificate_as, Profile};
+/// let e = decode_certificate_as(&cert, Profile::PY39).unwrap_err();
+/// assert_eq!((e.python_type(), e.python_str().as_str()), ("SSLError", "unknown error"));
+/// let d = decode_certificate_as(&cert, Profile::PY310)?;
+/// assert_eq!(d.subject[1][0].0, "x500UniqueIdentifier");
+/// # Ok(())
+/// # }
+/// ```
+pub fn decode_certificate_as(cert: &X509Ref, profile: Profile) -> Result<CertificateDict> {
+    let subject = decode_name(cert.subject_name(), profile)?;
+    let issuer = decode_name(cert.issuer_name(), profile)?;
     let version = i64::from(cert.version()) + 1;
     let printed = |text: std::result::Result<Vec<u8>, openssl::error::ErrorStack>| {
         text.map_err(|e| Error::from_stack(&e))
@@ -340,7 +381,7 @@ pub fn decode_certificate(cert: &X509Ref) -> Result<CertificateDict> {
         Some(names) => Some(
             names
                 .iter()
-                .map(decode_general_name)
+                .map(|n| decode_general_name(n, profile))
                 .collect::<Result<_>>()?,
         ),
         None => None,
@@ -375,13 +416,27 @@ pub fn decode_certificate(cert: &X509Ref) -> Result<CertificateDict> {
 #[doc(alias = "_test_decode_cert")]
 #[doc(alias = "PEM_read_bio_X509")]
 pub fn decode_cert_file(path: &Path) -> Result<CertificateDict> {
+    decode_cert_file_as(path, Profile::default())
+}
+
+/// [`decode_cert_file`] as the given CPython release decodes (see [`decode_certificate_as`]).
+///
+/// ```python
+/// ssl._ssl._test_decode_cert("/nonexistent.pem")  # any release: SSLError: ("Can't open file",)
+/// ```
+/// ```
+/// use pyssl::{certificate::decode_cert_file_as, Profile};
+/// let e = decode_cert_file_as("/nonexistent.pem".as_ref(), Profile::PY37).unwrap_err();
+/// assert_eq!(e.python_str(), "(\"Can't open file\",)");
+/// ```
+pub fn decode_cert_file_as(path: &Path, profile: Profile) -> Result<CertificateDict> {
     #[cfg(unix)]
     let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
     #[cfg(not(unix))]
     let bytes = path.to_string_lossy().into_owned().into_bytes();
     let c_path = std::ffi::CString::new(bytes).map_err(|_| Error::value("embedded null byte"))?;
     match raw::read_first_pem_cert(&c_path) {
-        Ok(cert) => decode_certificate(&cert),
+        Ok(cert) => decode_certificate_as(&cert, profile),
         Err(PemFileError::Open) => Err(Error::ssl_single("Can't open file")),
         Err(PemFileError::Decode) => Err(Error::ssl_single("Error decoding PEM-encoded file")),
     }
@@ -398,7 +453,7 @@ fn first_line(bytes: &[u8]) -> &[u8] {
 }
 
 /// Entries grouped into RDNs by their `X509_NAME_ENTRY_set()` number.
-fn decode_name(name: &X509NameRef) -> Result<DistinguishedName> {
+fn decode_name(name: &X509NameRef, profile: Profile) -> Result<DistinguishedName> {
     let mut rdns = DistinguishedName::new();
     let mut current = Rdn::new();
     let mut current_set = None;
@@ -411,7 +466,8 @@ fn decode_name(name: &X509NameRef) -> Result<DistinguishedName> {
         let key = raw::obj2txt(entry.object(), false).map_err(|e| Error::from_stack(&e))?;
         let key = decode_utf8(&key)?;
         let data = entry.data();
-        let value = if raw::asn1_string_type(data) == raw::V_ASN1_BIT_STRING {
+        let bit_string = raw::asn1_string_type(data) == raw::V_ASN1_BIT_STRING;
+        let value = if bit_string && profile.name_bit_strings_as_bytes {
             AttributeValue::Bytes(data.as_slice().to_vec())
         } else {
             let utf8 = raw::asn1_string_to_utf8(data).map_err(|e| Error::from_stack(&e))?;
@@ -426,11 +482,14 @@ fn decode_name(name: &X509NameRef) -> Result<DistinguishedName> {
 }
 
 /// One `subjectAltName` entry in CPython's `(type, value)` form.
-fn decode_general_name(name: &GeneralNameRef) -> Result<(String, AltNameValue)> {
+fn decode_general_name(name: &GeneralNameRef, profile: Profile) -> Result<(String, AltNameValue)> {
     let data = raw::general_name_data(name).map_err(|e| Error::from_stack(&e))?;
     let (label, value) = match (raw::general_name_type(name), data) {
         (raw::GEN_DIRNAME, GeneralNameData::DirName(dn)) => {
-            return Ok(("DirName".into(), AltNameValue::DirName(decode_name(dn)?)));
+            return Ok((
+                "DirName".into(),
+                AltNameValue::DirName(decode_name(dn, profile)?),
+            ));
         }
         (raw::GEN_EMAIL, GeneralNameData::Bytes(b)) => ("email", decode_utf8(b)?),
         (raw::GEN_DNS, GeneralNameData::Bytes(b)) => ("DNS", decode_utf8(b)?),

@@ -116,6 +116,11 @@ pub struct Profile {
     /// Interpreter messages that changed between releases (type errors of integer
     /// arguments, assigning a read-only property).
     pub messages: InterpreterMessages,
+    /// A BIT STRING value in a certificate name (`x500UniqueIdentifier`) decodes to `bytes`
+    /// (3.10+). Earlier releases hand it to `ASN1_STRING_to_UTF8`, which refuses the type
+    /// without queuing an error, so the whole certificate fails with
+    /// `SSLError(0, 'unknown error')`.
+    pub name_bit_strings_as_bytes: bool,
 }
 
 /// Interpreter-level error texts that differ between releases.
@@ -170,6 +175,7 @@ impl Profile {
         mnemonics: MnemonicTable::Py37,
         cadata_explicit_errors: false,
         py37_argument_quirks: true,
+        name_bit_strings_as_bytes: false,
         messages: InterpreterMessages {
             integer_required_got_type: true,
             options_argument_must_be_int: false,
@@ -199,7 +205,8 @@ impl Profile {
     };
 
     /// CPython 3.10 (compared with 3.10.13): TLS_CLIENT/TLS_SERVER, the `@SECLEVEL=2` cipher
-    /// string, TLS 1.2 minimum, `security_level`, validated version setters.
+    /// string, TLS 1.2 minimum, `security_level`, validated version setters, BIT STRING name
+    /// values as `bytes`.
     pub const PY310: Profile = Profile {
         version: (3, 10),
         reference_release: "3.10.13",
@@ -210,6 +217,7 @@ impl Profile {
         protocol_error_has_number: true,
         version_setter_validates: true,
         has_security_level: true,
+        name_bit_strings_as_bytes: true,
         messages: InterpreterMessages {
             integer_required_got_type: false,
             options_argument_must_be_int: false,
@@ -301,6 +309,7 @@ impl Profile {
             ),
             ("version setters validate", vec![]),
             ("set_ecdh_curve", vec![]),
+            ("BIT STRING name value in a certificate", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -356,6 +365,11 @@ impl Profile {
                 match p.ecdh_curve_call {
                     EcdhCurveCall::TmpEcdh => "tmp_ecdh".to_string(),
                     EcdhCurveCall::Set1Groups => "set1_groups".to_string(),
+                },
+                if p.name_bit_strings_as_bytes {
+                    "bytes".to_string()
+                } else {
+                    "SSLError".to_string()
                 },
             ];
             for (row, cell) in rows.iter_mut().zip(cells) {

@@ -72,7 +72,7 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "BITS", value_parser = parse_bits)]
     pub verify_flags_add: Option<u64>,
     /// CPython release to behave like.
-    #[arg(long, value_name = "X.Y", value_parser = parse_profile)]
+    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
     pub profile: Option<Profile>,
     /// Print Python-style JSON.
     #[arg(long)]
@@ -85,10 +85,6 @@ fn parse_bits(s: &str) -> Result<u64, String> {
         None => s.parse(),
     };
     r.map_err(|e| format!("bad bits '{s}': {e}"))
-}
-
-fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::by_version(s).ok_or_else(|| format!("unknown profile '{s}'"))
 }
 
 fn version(name: &str) -> Result<TlsVersion, Failure> {

@@ -15,11 +15,15 @@ pub struct DecodeCertArgs {
     /// Print JSON (tuples as arrays) instead of Python's repr().
     #[arg(long)]
     pub json: bool,
+    /// CPython release to behave like [default: 3.13].
+    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
+    pub profile: Option<pyssl::Profile>,
 }
 
 /// Run `pyssl decode-cert`.
 pub fn run(args: &DecodeCertArgs) -> Result<Output, Failure> {
-    let dict = pyssl::certificate::decode_cert_file(&args.file)?.to_py();
+    let profile = args.profile.unwrap_or_default();
+    let dict = pyssl::certificate::decode_cert_file_as(&args.file, profile)?.to_py();
     let text = if args.json {
         pyjson::dumps(&dict)?
     } else {

@@ -75,8 +75,17 @@ fn ossl(e: openssl::error::ErrorStack) -> Failure {
     Failure::Output(format!("cannot make the demo certificates: {e}"))
 }
 
+/// Arguments of `pyssl demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// CPython release to behave like [default: 3.13].
+    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
+    pub profile: Option<pyssl::Profile>,
+}
+
 /// Run `pyssl demo`.
-pub fn run() -> Result<Output, Failure> {
+pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
+    let profile = args.profile.unwrap_or_default();
     let (ca, ca_key) = certificate("pyssl demo CA", None, 1).map_err(ossl)?;
     let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 2).map_err(ossl)?;
     let dir = std::env::temp_dir().join(format!("pyssl-demo-{}", std::process::id()));
@@ -88,7 +97,13 @@ pub fn run() -> Result<Output, Failure> {
     let ca_pem = String::from_utf8_lossy(&ca.to_pem().map_err(ossl)?).into_owned();
 
     // The server: ssl.create_default_context(ssl.Purpose.CLIENT_AUTH) + load_cert_chain.
-    let server = Arc::new(pyssl::create_default_context(Purpose::CLIENT_AUTH)?);
+    let server = Arc::new(pyssl::create_default_context_with(
+        Purpose::CLIENT_AUTH,
+        CreateOptions {
+            profile,
+            ..CreateOptions::default()
+        },
+    )?);
     let loaded = server.load_cert_chain(&certfile, None, None);
     let _ = std::fs::remove_dir_all(&dir);
     loaded?;
@@ -111,6 +126,7 @@ pub fn run() -> Result<Output, Failure> {
     // The client: ssl.create_default_context(cadata=CA).
     let opts = CreateOptions {
         cadata: Some(CaData::Pem(&ca_pem)),
+        profile,
         ..CreateOptions::default()
     };
     let ctx = Arc::new(pyssl::create_default_context_with(

@@ -57,8 +57,8 @@ pub struct ContextArgs {
     pub profile: Option<Profile>,
 }
 
-/// `--profile` values: a shipped profile's `"3.X"` label.
-fn parse_profile(s: &str) -> Result<Profile, String> {
+/// `--profile` values: a shipped profile's `"3.X"` label (every verb's `--profile`).
+pub fn parse_profile(s: &str) -> Result<Profile, String> {
     Profile::by_version(s)
         .ok_or_else(|| format!("unknown profile '{s}' (pyssl ships {})", shipped_profiles()))
 }

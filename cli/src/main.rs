@@ -51,7 +51,7 @@ enum Command {
     /// Decode a PEM certificate as getpeercert() shows it.
     DecodeCert(decode_cert::DecodeCertArgs),
     /// Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them.
-    Demo,
+    Demo(demo::DemoArgs),
 }
 
 /// What a subcommand prints on stdout, and the exit status.
@@ -122,7 +122,7 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect::run(args),
         Command::Serve(args) => serve::run(args),
         Command::DecodeCert(args) => decode_cert::run(args),
-        Command::Demo => demo::run(),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(out) => match io::stdout().lock().write_all(out.stdout.as_bytes()) {

@@ -36,12 +36,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
     /// CPython release to behave like.
-    #[arg(long, value_name = "X.Y", value_parser = parse_profile)]
+    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
     pub profile: Option<Profile>,
-}
-
-fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::by_version(s).ok_or_else(|| format!("unknown profile '{s}'"))
 }
 
 /// The server context `serve` uses.

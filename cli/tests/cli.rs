@@ -295,6 +295,90 @@ show_json_per_profile! {
     show_json_matches_cpython_313 => "3.13",
 }
 
+/// `_ssl._test_decode_cert(path)` as JSON (bytes as hex), or the exception as pyssl's CLI
+/// reports it on stderr (`error: Type: str(e)`, CPython's `(_ssl.c:N)` suffix removed).
+const DECODE_PY: &str = r#"
+import json, re, ssl, sys
+try:
+    print(json.dumps(ssl._ssl._test_decode_cert(sys.argv[1]), default=lambda o: o.hex()))
+except Exception as e:
+    print("error: %s: %s" % (type(e).__name__, re.sub(r" \(_ssl\.c:\d+\)$", "", str(e))))
+"#;
+
+/// A self-signed certificate whose subject has an `x500UniqueIdentifier`: a BIT STRING name
+/// value, which 3.10+ decode to bytes and earlier releases refuse.
+fn bit_string_cert(dir: &Path) -> PathBuf {
+    use openssl::asn1::{Asn1Time, Asn1Type};
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::PKey;
+    use openssl::x509::{X509, X509NameBuilder};
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "unique").unwrap();
+    name.append_entry_by_text_with_type("x500UniqueIdentifier", "\u{1}\u{2}", Asn1Type::BIT_STRING)
+        .unwrap();
+    let name = name.build();
+    let mut b = X509::builder().unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::from_unix(1_700_000_000).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(1_800_000_000).unwrap())
+        .unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    let path = dir.join("unique-id.pem");
+    std::fs::write(&path, b.build().to_pem().unwrap()).unwrap();
+    path
+}
+
+macro_rules! decode_cert_per_profile {
+    ($($name:ident => $version:expr),* $(,)?) => {
+        $(
+            /// `pyssl decode-cert --profile X.Y --json` against that interpreter's
+            /// `_test_decode_cert`, on a certdata file, a BIT STRING name, a missing file.
+            #[test]
+            fn $name() {
+                let Some(o) = oracle($version) else { return };
+                let files = [
+                    o.certdata.join("keycert.pem"),
+                    bit_string_cert(o.tmp.path()),
+                    o.tmp.path().join("missing.pem"),
+                ];
+                for f in &files {
+                    let f = f.to_str().expect("UTF-8 path");
+                    let py = Command::new(&o.python)
+                        .args(["-c", DECODE_PY, f])
+                        .output()
+                        .expect("run python");
+                    let theirs = text(&py.stdout);
+                    let out = pyssl(&["decode-cert", "--json", "--profile", o.version, f]);
+                    let ours = if out.status.success() {
+                        text(&out.stdout)
+                    } else {
+                        assert_eq!(out.status.code(), Some(1), "{f}");
+                        text(&out.stderr)
+                    };
+                    assert_eq!(ours, theirs, "CPython {}: decode-cert {f}", o.version);
+                }
+            }
+        )*
+    };
+}
+
+decode_cert_per_profile! {
+    decode_cert_matches_cpython_37 => "3.7",
+    decode_cert_matches_cpython_38 => "3.8",
+    decode_cert_matches_cpython_39 => "3.9",
+    decode_cert_matches_cpython_310 => "3.10",
+    decode_cert_matches_cpython_311 => "3.11",
+    decode_cert_matches_cpython_312 => "3.12",
+    decode_cert_matches_cpython_313 => "3.13",
+}
+
 #[test]
 fn error_messages_match_python_exactly() {
     let Some(o) = oracle("3.11") else { return };

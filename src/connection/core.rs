@@ -9,7 +9,7 @@ use std::sync::Arc;
 use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslStream, SslVerifyMode};
 
 use super::{ConnState, SslSession, state, switch_context};
-use crate::certificate::{CertificateDict, decode_certificate};
+use crate::certificate::{CertificateDict, decode_certificate_as};
 use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi;
@@ -427,8 +427,9 @@ impl<S: Read + Write> Conn<S> {
         if !verifies {
             return Ok(Some(PeerCertificate::NotValidated));
         }
+        let profile = self.context().map(|c| c.profile()).unwrap_or_default();
         Ok(Some(PeerCertificate::Decoded(Box::new(
-            decode_certificate(&cert)?,
+            decode_certificate_as(&cert, profile)?,
         ))))
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use openssl::ssl::SslContextBuilder;
 
 use super::{CaData, CertStoreStats, SslContext, file_error, ssl_error_from_queue};
-use crate::certificate::{CertificateDict, decode_certificate};
+use crate::certificate::{CertificateDict, decode_certificate_as};
 use crate::constants::Purpose;
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
@@ -313,7 +313,7 @@ impl SslContext {
     pub fn get_ca_certs(&self) -> Result<Vec<CertificateDict>> {
         self.ca_certs()
             .iter()
-            .map(|x| decode_certificate(x))
+            .map(|x| decode_certificate_as(x, self.profile))
             .collect()
     }
 
