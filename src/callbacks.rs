@@ -51,6 +51,8 @@ pub(crate) struct Slots {
     pub alpn: Mutex<Option<Arc<Vec<u8>>>>,
     /// Whether the servername trampoline is installed on the SSL_CTX.
     pub sni_installed: std::sync::atomic::AtomicBool,
+    /// Whether the key-log trampoline is installed on the SSL_CTX.
+    pub keylog_installed: std::sync::atomic::AtomicBool,
 }
 
 fn slots_index() -> Option<Index<SslContext, Arc<Slots>>> {
@@ -130,11 +132,27 @@ unsafe extern "C" fn keylog_trampoline(ssl: *const sys::SSL, line: *const c_char
     }));
 }
 
-/// Install the key-log trampoline (once, when the context is created).
-pub(crate) fn install_keylog(ctx: &mut SslContextBuilder) {
-    // SAFETY: exclusive ctx access (no other thread has seen it yet); the trampoline is a
-    // 'static function that only touches the ctx's slots.
-    unsafe { sys::SSL_CTX_set_keylog_callback(ctx.as_ptr(), Some(keylog_trampoline)) }
+/// Set (or clear) the key log file of a context; the caller holds the context's write lock.
+///
+/// The trampoline is installed when a file is first set and never removed, so a handshake
+/// running on another thread never sees the C callback change under it; a cleared slot makes
+/// it write nothing. It is not installed on every context because OpenSSL formats every
+/// secret as hex text before calling it, file or no file: about 0.45 M instructions per
+/// TLS 1.3 handshake (callgrind, `benches/contexts.rs`), 5 % of a handshake. So its one
+/// installation can race with a handshake already running on the context, as the SNI
+/// trampoline's can: see the threading model in `context`.
+pub(crate) fn set_keylog(ctx: &mut SslContextBuilder, slots: &Slots, file: Option<File>) {
+    let install = file.is_some();
+    slot_set(&slots.keylog, file.map(|f| Arc::new(Mutex::new(f))));
+    if install
+        && !slots
+            .keylog_installed
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        // SAFETY: the caller's write lock excludes every other pyssl access to the SSL_CTX;
+        // the trampoline is a 'static function that only touches the ctx's slots.
+        unsafe { sys::SSL_CTX_set_keylog_callback(ctx.as_ptr(), Some(keylog_trampoline)) }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

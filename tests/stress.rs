@@ -652,17 +652,21 @@ fn one_context_serves_8_threads_while_reconfigured() {
         "configuration {:?} / {}",
         configs[0], KINDS[0].name
     );
-    // The server starts with no ALPN list and no key log: the reconfiguring thread sets each
-    // of them for the first time while handshakes are running. The two known exceptions of
-    // the threading model (src/context/mod.rs) are set up before the threads start: the
-    // first SNI callback (its trampoline stays installed, answering as if none were set once
-    // the callback is removed) and the first load from a file (which adds the file lookup to
-    // the store).
+    // The server starts with no ALPN list: the reconfiguring thread sets it for the first
+    // time while handshakes are running. The three known exceptions of the threading model
+    // (src/context/mod.rs) are set up before the threads start: the first SNI callback and
+    // the first key log file (their trampolines stay installed, doing nothing once the
+    // setting is removed) and the first load from a file (which adds the file lookup to the
+    // store).
     let server = Arc::new(new_server_ctx(&certs));
     server
         .set_sni_callback(sni_callback("pass", &other))
         .unwrap();
     server.set_sni_callback(None).unwrap();
+    server
+        .set_keylog_filename(Some(&certs.dir.path().join("keys.log")))
+        .unwrap();
+    server.set_keylog_filename(None).unwrap();
     server
         .load_verify_locations(Some(&certs.noise_file), None, None)
         .unwrap();

@@ -482,16 +482,13 @@ impl SslContext {
     #[doc(alias = "SSL_CTX_set_keylog_callback")]
     pub fn set_keylog_filename(&self, path: Option<&Path>) -> Result<()> {
         let mut core = self.write();
-        callbacks::slot_set(&self.slots.keylog, None);
+        callbacks::set_keylog(&mut core.ctx, &self.slots, None);
         core.keylog_filename = None;
         let Some(path) = path else { return Ok(()) };
         path_cstring(path)?;
         let file = callbacks::open_keylog(path)
             .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
-        callbacks::slot_set(
-            &self.slots.keylog,
-            Some(Arc::new(std::sync::Mutex::new(file))),
-        );
+        callbacks::set_keylog(&mut core.ctx, &self.slots, Some(file));
         core.keylog_filename = Some(path.to_path_buf());
         Ok(())
     }

@@ -37,8 +37,8 @@
 //!   while the `SSL_CTX` lives; the shared default store is swapped for a private copy at
 //!   most once, the old one kept alive — see [`crate::store`]), or reached through a
 //!   trampoline installed once whose target lives in a mutex-guarded slot (key log, ALPN
-//!   selection, SNI; see `callbacks`). The key log and ALPN trampolines are installed when
-//!   the context is created, before any other thread can see it;
+//!   selection, SNI; see `callbacks`). The ALPN trampoline is installed when the context is
+//!   created, before any other thread can see it;
 //! * the password callback of `load_cert_chain` is installed only for the duration of that
 //!   call, under the write lock, and only `SSL_CTX_use_*` calls of that same call use it.
 //!
@@ -55,6 +55,13 @@
 //!   store of one aligned pointer, read once by that handshake: it sees the callback or not,
 //!   as if the handshake had started a moment later or earlier. CPython does the same (and
 //!   rewrites the pointer on every assignment);
+//! * the key-log trampoline is installed only when a key log file is first set, as CPython
+//!   installs its own, because with it OpenSSL formats every handshake secret as text, file
+//!   or no file (about 5 % of a handshake, see `callbacks::set_keylog`). Setting the first
+//!   `keylog_filename` of a context while one of its connections handshakes is the same
+//!   unsynchronised store of one aligned pointer, read at each secret: that handshake logs
+//!   its secrets from that point on, or not at all. CPython does the same (and clears the
+//!   pointer again when the file is unset);
 //! * `load_verify_locations(cafile=...)` / `(capath=...)` make OpenSSL add a lookup method to
 //!   the store the first time (and, for `capath`, every new directory), which OpenSSL does
 //!   without the store's lock, while a verification in progress on another thread iterates
@@ -430,13 +437,12 @@ impl SslContext {
         ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
         ffi::ctx_set_post_handshake_auth(&mut ctx, false);
         let slots = callbacks::attach_slots(&mut ctx)?;
-        // Installed now, before any other thread can see the SSL_CTX: a handshake reads these
-        // function pointers without a lock, so installing one later, while connections of
+        // Installed now, before any other thread can see the SSL_CTX: a handshake reads this
+        // function pointer without a lock, so installing it later, while connections of
         // this context handshake, would race with them (helgrind found it, tests/stress.rs).
-        // With no key log file and no ALPN list their slots are empty and OpenSSL behaves as
-        // without them (the key log trampoline writes nothing; the ALPN one answers "no
-        // overlap", which OpenSSL treats as if no callback were set).
-        callbacks::install_keylog(&mut ctx);
+        // With no ALPN list its slot is empty and it answers "no overlap", which OpenSSL
+        // treats as if no callback were set. (The key log trampoline is not: see
+        // `callbacks::set_keylog` for its cost and the threading model above for its window.)
         callbacks::install_alpn_select(&mut ctx);
         crate::store::attach(&mut ctx)?;
         Ok(SslContext {
