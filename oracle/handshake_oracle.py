@@ -491,6 +491,17 @@ class PeerServer:
             threading.Event().wait(0.02)
         return self.observations
 
+    def close(self):
+        """Stop the accept loop before the listener's descriptor is freed.
+
+        Closing the listener while its thread is between reading the descriptor and calling
+        accept() let that thread accept on the next scenario's listener, which the kernel
+        had given the same descriptor number: one scenario's connection was then observed
+        by the previous scenario's server (seen under load). shutdown() makes a pending or
+        later accept() fail at once; the descriptor is closed only after the thread ends.
+        """
+        close_listener(self.listener, self.thread)
+
 
 def peer_client(sc, port):
     cfg = sc["peer"]
@@ -502,6 +513,17 @@ def peer_client(sc, port):
 
 def expected_connections(sc):
     return 2 if sc.get("resume") else 1
+
+
+def close_listener(listener, thread):
+    """Shut a listener down, wait for the thread accepting on it, then close it (see
+    PeerServer.close)."""
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    thread.join(TIMEOUT)
+    listener.close()
 
 
 def listen():
@@ -544,7 +566,7 @@ def main():
                             resume=sc.get("resume", False), peer_keylog=sc.get("peer_keylog"))
             peer.release.set()
             results.append({"me": me, "peer": peer.settle(expected_connections(sc))})
-            peer.listener.close()
+            peer.close()
     elif mode == "peer-servers":
         peers = [PeerServer(sc) for sc in scenarios]
         print(json.dumps({"ports": [p.port for p in peers]}), flush=True)
@@ -560,7 +582,7 @@ def main():
             t.start()
             peer = peer_client(sc, listener.getsockname()[1])
             t.join(TIMEOUT * 3)
-            listener.close()
+            close_listener(listener, t)
             results.append({"me": box.get("me"), "peer": peer})
     elif mode == "servers":
         listeners = [listen() for _ in scenarios]

@@ -121,6 +121,13 @@ pub struct Profile {
     /// without queuing an error, so the whole certificate fails with
     /// `SSLError(0, 'unknown error')`.
     pub name_bit_strings_as_bytes: bool,
+    /// OpenSSL 3's "unexpected eof while reading" is an `SSLEOFError` ("EOF occurred in
+    /// violation of protocol"), which `suppress_ragged_eofs` hides (3.8+); 3.7 raises it as a
+    /// plain `SSLError` that `recv()` does not suppress.
+    pub unexpected_eof_is_eof_error: bool,
+    /// `shared_ciphers()` lists the ciphers both sides have (3.10+); earlier releases list
+    /// the connection's own cipher list.
+    pub shared_ciphers_intersect: bool,
 }
 
 /// Interpreter-level error texts that differ between releases.
@@ -135,6 +142,23 @@ pub struct InterpreterMessages {
     /// Assigning `protocol`: `can't set attribute` (through 3.9), `can't set attribute
     /// 'protocol'` (3.10) or `property 'protocol' of 'SSLContext' object has no setter` (3.11+).
     pub readonly_property: ReadonlyPropertyMessage,
+    /// How IDNA failures of a `server_hostname` are raised.
+    pub idna_errors: IdnaErrors,
+    /// A connection timeout is `TimeoutError` (3.10+, where `socket.timeout` became its
+    /// alias) rather than `socket.timeout`.
+    pub timeout_is_timeout_error: bool,
+}
+
+/// See [`InterpreterMessages::idna_errors`]: which generation of CPython's `idna` codec
+/// shapes the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdnaErrors {
+    /// 3.7–3.11: `UnicodeError` wrapped by the codec machinery.
+    Wrapped,
+    /// 3.12: the codec's own `UnicodeError`, no longer wrapped.
+    Bare,
+    /// 3.13: `UnicodeEncodeError` with positions.
+    Positional,
 }
 
 /// See [`InterpreterMessages::readonly_property`].
@@ -176,10 +200,14 @@ impl Profile {
         cadata_explicit_errors: false,
         py37_argument_quirks: true,
         name_bit_strings_as_bytes: false,
+        unexpected_eof_is_eof_error: false,
+        shared_ciphers_intersect: false,
         messages: InterpreterMessages {
             integer_required_got_type: true,
             options_argument_must_be_int: false,
             readonly_property: ReadonlyPropertyMessage::CantSet,
+            idna_errors: IdnaErrors::Wrapped,
+            timeout_is_timeout_error: false,
         },
     };
 
@@ -194,6 +222,7 @@ impl Profile {
         mnemonics: MnemonicTable::OpenSsl30,
         cadata_explicit_errors: true,
         py37_argument_quirks: false,
+        unexpected_eof_is_eof_error: true,
         ..Profile::PY37
     };
 
@@ -218,10 +247,13 @@ impl Profile {
         version_setter_validates: true,
         has_security_level: true,
         name_bit_strings_as_bytes: true,
+        shared_ciphers_intersect: true,
         messages: InterpreterMessages {
             integer_required_got_type: false,
             options_argument_must_be_int: false,
             readonly_property: ReadonlyPropertyMessage::CantSetNamed,
+            idna_errors: IdnaErrors::Wrapped,
+            timeout_is_timeout_error: true,
         },
         ..Profile::PY39
     };
@@ -237,6 +269,8 @@ impl Profile {
             integer_required_got_type: false,
             options_argument_must_be_int: false,
             readonly_property: ReadonlyPropertyMessage::NoSetter,
+            idna_errors: IdnaErrors::Wrapped,
+            timeout_is_timeout_error: true,
         },
         ..Profile::PY310
     };
@@ -252,19 +286,25 @@ impl Profile {
             integer_required_got_type: false,
             options_argument_must_be_int: true,
             readonly_property: ReadonlyPropertyMessage::NoSetter,
+            idna_errors: IdnaErrors::Bare,
+            timeout_is_timeout_error: true,
         },
         ..Profile::PY311
     };
 
     /// CPython 3.13 (compared with 3.13.0); the default profile: `create_default_context`
     /// adds `VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT`, the session id context moves to
-    /// server-side connections.
+    /// server-side connections, IDNA errors carry positions.
     pub const PY313: Profile = Profile {
         version: (3, 13),
         reference_release: "3.13.0",
         default_context_verify_flags: VerifyFlags::X509_PARTIAL_CHAIN
             .union(VerifyFlags::X509_STRICT),
         session_id_context: SessionIdContext::ServerConnections,
+        messages: InterpreterMessages {
+            idna_errors: IdnaErrors::Positional,
+            ..Profile::PY312.messages
+        },
         ..Profile::PY312
     };
 

@@ -96,10 +96,7 @@ pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
 
 /// [`ssl_error`] before the profile's mnemonic table names the library and reason.
 fn classify(e: &openssl::ssl::Error, ssl: &SslRef, profile: crate::Profile) -> Error {
-    // CPython 3.8+ reports OpenSSL 3's SSL_R_UNEXPECTED_EOF_WHILE_READING as SSLEOFError
-    // ("EOF occurred in violation of protocol"), which suppress_ragged_eofs hides; 3.7 raises
-    // it as a plain SSLError ("unexpected eof while reading") that recv() does not suppress.
-    let eof_is_eof = profile.version >= (3, 8);
+    let eof_is_eof = profile.unexpected_eof_is_eof_error;
     let code = e.code();
     // The newest queued error (ERR_peek_last_error), captured by rust-openssl for SSL and
     // SYSCALL, still in the thread's queue otherwise.
@@ -296,7 +293,7 @@ impl<S: Read + Write> Conn<S> {
             Op::Shutdown => "The write operation timed out",
         };
         let profile = self.context().map(|c| c.profile()).unwrap_or_default();
-        let class = if profile.version >= (3, 10) {
+        let class = if profile.messages.timeout_is_timeout_error {
             "TimeoutError"
         } else {
             "timeout"
@@ -450,9 +447,7 @@ impl<S: Read + Write> Conn<S> {
 
     pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {
         let profile = self.context().map(|c| c.profile()).unwrap_or_default();
-        if profile.version < (3, 10) {
-            // Before 3.10, CPython listed the connection's own cipher list, not the
-            // intersection with what the client offered.
+        if !profile.shared_ciphers_intersect {
             raw::ssl_ciphers(self.stream.ssl())
         } else {
             raw::ssl_shared_ciphers(self.stream.ssl())

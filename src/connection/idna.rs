@@ -17,16 +17,7 @@ use crate::error::Error;
 
 use super::idna_tables::{B1, LCAT, MAP, PROHIBITED, RANDAL, UNSTABLE};
 
-/// Which CPython codec generation's error shapes to produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IdnaErrors {
-    /// 3.7–3.11: `UnicodeError` wrapped by the codec machinery.
-    Wrapped,
-    /// 3.12: the codec's own `UnicodeError`, no longer wrapped.
-    Bare,
-    /// 3.13: `UnicodeEncodeError` with positions.
-    Positional,
-}
+pub(crate) use crate::profiles::IdnaErrors;
 
 /// A codec failure: the reason and the (start, end) code point span in the label it was
 /// found in (3.13 reports it), plus the 3.11 wording.

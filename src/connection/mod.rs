@@ -102,14 +102,7 @@ impl ServerHostname<'_> {
     /// `server_hostname`.
     pub fn encode(&self, profile: crate::Profile) -> Result<String> {
         match self {
-            ServerHostname::Str(s) => {
-                let style = match profile.version {
-                    v if v >= (3, 13) => idna::IdnaErrors::Positional,
-                    (3, 12) => idna::IdnaErrors::Bare,
-                    _ => idna::IdnaErrors::Wrapped,
-                };
-                idna::encode(s, style)
-            }
+            ServerHostname::Str(s) => idna::encode(s, profile.messages.idna_errors),
             ServerHostname::Bytes(b) => match b.iter().position(|&x| x >= 0x80) {
                 None => Ok(b.iter().map(|&x| x as char).collect()),
                 Some(i) => Err(Error::unicode(
