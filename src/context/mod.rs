@@ -470,11 +470,13 @@ impl SslContext {
     }
 
     fn write(&self) -> Annotated<RwLockWriteGuard<'_, Core>> {
-        let mut guard = self.core.write().unwrap_or_else(|p| p.into_inner());
+        let guard = self.core.write().unwrap_or_else(|p| p.into_inner());
+        // Announced first: what follows happens under the lock.
+        let mut guard = ffi::helgrind::acquired(guard, &self.core, true);
         // Whatever the writer changes may be something `SSL_new` copies from the SSL_CTX, so
         // the next connection builds a fresh template.
         *guard.template.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
-        ffi::helgrind::acquired(guard, &self.core, true)
+        guard
     }
 
     /// A new `SSL` for a connection: `SSL_dup` of the context's template, `build` making the
