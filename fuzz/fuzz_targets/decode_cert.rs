@@ -10,10 +10,10 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn run(data: &[u8]) {
-    if let Ok(cert) = openssl::x509::X509::from_der(data) {
-        if let Ok(dict) = pyssl::certificate::decode_certificate(&cert) {
-            let _ = dict.to_py().python_repr();
-        }
+    if let Ok(cert) = openssl::x509::X509::from_der(data)
+        && let Ok(dict) = pyssl::certificate::decode_certificate(&cert)
+    {
+        let _ = dict.to_py().python_repr();
     }
     if let Ok(dict) = CertificateDict::from_der(data) {
         let _ = dict.to_py().python_repr();

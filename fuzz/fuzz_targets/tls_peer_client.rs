@@ -6,30 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pyssl_fuzz::{End, check_tls_error, client_end};
-
-fn feed(end: &mut End, data: &[u8], piece: usize) -> bool {
-    for chunk in data.chunks(piece) {
-        end.incoming.write(chunk).expect("incoming");
-        match end.obj.do_handshake() {
-            Ok(()) => return true,
-            Err(e) if e.python_type() == "SSLWantReadError" => {}
-            Err(e) => {
-                check_tls_error(&e);
-                return false;
-            }
-        }
-        end.outgoing.read(None);
-    }
-    end.incoming.write_eof();
-    match end.obj.do_handshake() {
-        Ok(()) => true,
-        Err(e) => {
-            check_tls_error(&e);
-            false
-        }
-    }
-}
+use pyssl_fuzz::{client_end, hostile_handshake};
 
 fuzz_target!(|data: &[u8]| {
     run(data);
@@ -48,15 +25,5 @@ fn run(data: &[u8]) {
         .expect_err("the ClientHello is out");
     assert_eq!(hello.python_type(), "SSLWantReadError");
     client.outgoing.read(None);
-    if feed(&mut client, data, piece) {
-        for r in [client.obj.read(1024).err(), client.obj.write(b"ping").err()]
-            .into_iter()
-            .flatten()
-        {
-            check_tls_error(&r);
-        }
-        if let Err(e) = client.obj.unwrap() {
-            check_tls_error(&e);
-        }
-    }
+    hostile_handshake(&mut client, data, piece);
 }

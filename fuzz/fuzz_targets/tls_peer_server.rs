@@ -6,30 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pyssl_fuzz::{End, check_tls_error, server_end};
-
-fn feed(end: &mut End, data: &[u8], piece: usize) -> bool {
-    for chunk in data.chunks(piece) {
-        end.incoming.write(chunk).expect("incoming");
-        match end.obj.do_handshake() {
-            Ok(()) => return true,
-            Err(e) if e.python_type() == "SSLWantReadError" => {}
-            Err(e) => {
-                check_tls_error(&e);
-                return false;
-            }
-        }
-        end.outgoing.read(None);
-    }
-    end.incoming.write_eof();
-    match end.obj.do_handshake() {
-        Ok(()) => true,
-        Err(e) => {
-            check_tls_error(&e);
-            false
-        }
-    }
-}
+use pyssl_fuzz::{hostile_handshake, server_end};
 
 fuzz_target!(|data: &[u8]| {
     run(data);
@@ -42,15 +19,5 @@ fn run(data: &[u8]) {
     };
     let piece = usize::from(n % 255 + 1) * 16;
     let mut server = server_end();
-    if feed(&mut server, data, piece) {
-        for r in [server.obj.read(1024).err(), server.obj.write(b"ping").err()]
-            .into_iter()
-            .flatten()
-        {
-            check_tls_error(&r);
-        }
-        if let Err(e) = server.obj.unwrap() {
-            check_tls_error(&e);
-        }
-    }
+    hostile_handshake(&mut server, data, piece);
 }

@@ -169,6 +169,49 @@ pub fn handshake(client: &mut End, server: &mut End) {
     panic!("in-memory handshake did not complete");
 }
 
+/// The hostile-peer handshake of `tls_peer_client` and `tls_peer_server`: `data` goes into
+/// `end`'s incoming BIO in pieces of `piece` bytes, with a handshake step after each (what
+/// `end` answers is discarded), then end of file. Every failure must be an SSLError; if the
+/// handshake somehow completes, the connection must still read, write and shut down without
+/// anything but SSLErrors.
+pub fn hostile_handshake(end: &mut End, data: &[u8], piece: usize) {
+    if feed(end, data, piece) {
+        for r in [end.obj.read(1024).err(), end.obj.write(b"ping").err()]
+            .into_iter()
+            .flatten()
+        {
+            check_tls_error(&r);
+        }
+        if let Err(e) = end.obj.unwrap() {
+            check_tls_error(&e);
+        }
+    }
+}
+
+/// Whether the handshake completed on the fed bytes.
+fn feed(end: &mut End, data: &[u8], piece: usize) -> bool {
+    for chunk in data.chunks(piece) {
+        end.incoming.write(chunk).expect("incoming");
+        match end.obj.do_handshake() {
+            Ok(()) => return true,
+            Err(e) if e.python_type() == "SSLWantReadError" => {}
+            Err(e) => {
+                check_tls_error(&e);
+                return false;
+            }
+        }
+        end.outgoing.read(None);
+    }
+    end.incoming.write_eof();
+    match end.obj.do_handshake() {
+        Ok(()) => true,
+        Err(e) => {
+            check_tls_error(&e);
+            false
+        }
+    }
+}
+
 /// Ends one fuzz input: empties this thread's OpenSSL error queue.
 ///
 /// OpenSSL keeps per-slot copies of error details that are freed only when the slot is reused
