@@ -10,8 +10,6 @@
 //! assert_eq!(ctx.cert_store_stats().to_py().python_repr(), "{'x509': 0, 'crl': 0, 'x509_ca': 0}");
 //! ```
 
-use crate::error::py_repr_str;
-
 /// A Python value of the shapes `ssl` produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PyValue {
@@ -101,6 +99,82 @@ pub(crate) fn dict<const N: usize>(items: [(&str, PyValue); N]) -> PyValue {
     PyValue::Dict(items.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+/// Assigned characters `str.isprintable()` rejects (Cc, Cf, Zs but ' ', Zl, Zp, Co), in
+/// Unicode 15.1. Surrogates cannot occur in a Rust `str`.
+const NOT_PRINTABLE: [(u32, u32); 28] = [
+    (0x0, 0x1F),
+    (0x7F, 0xA0),
+    (0xAD, 0xAD),
+    (0x600, 0x605),
+    (0x61C, 0x61C),
+    (0x6DD, 0x6DD),
+    (0x70F, 0x70F),
+    (0x890, 0x891),
+    (0x8E2, 0x8E2),
+    (0x1680, 0x1680),
+    (0x180E, 0x180E),
+    (0x2000, 0x200F),
+    (0x2028, 0x202F),
+    (0x205F, 0x2064),
+    (0x2066, 0x206F),
+    (0x3000, 0x3000),
+    (0xE000, 0xF8FF),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+    (0xF0000, 0xFFFFD),
+    (0x100000, 0x10FFFD),
+];
+
+/// Python's `repr()` of a `str` (escapes as `str.isprintable()` of Unicode 15.1 decides).
+///
+/// One difference: Python also escapes *unassigned* code points; they are shown verbatim here,
+/// since that would need a table of every assigned character, and each CPython release has
+/// its own Unicode version for it anyway. `tests/repr.rs` checks every assigned code point
+/// against CPython 3.13.
+pub(crate) fn py_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        let code = u32::from(c);
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ if NOT_PRINTABLE
+                .iter()
+                .any(|&(lo, hi)| (lo..=hi).contains(&code)) =>
+            {
+                let escaped = match code {
+                    0..=0xff => format!("\\x{code:02x}"),
+                    0x100..=0xffff => format!("\\u{code:04x}"),
+                    _ => format!("\\U{code:08x}"),
+                };
+                out.push_str(&escaped);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 fn py_repr_bytes(b: &[u8]) -> String {
     let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
         '"'
@@ -166,6 +240,18 @@ impl serde::Serialize for PyValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn str_repr_quotes_like_python() {
+        assert_eq!(py_repr_str("x"), "'x'");
+        assert_eq!(py_repr_str("it's"), "\"it's\"");
+        assert_eq!(py_repr_str("a'b\"c"), "'a\\'b\"c'");
+        assert_eq!(py_repr_str("a\0b"), "'a\\x00b'");
+        assert_eq!(
+            py_repr_str("\u{3000}\u{e9}\0\u{200b}\u{1f600}"),
+            "'\\u3000é\\x00\\u200b\u{1f600}'"
+        );
+    }
 
     #[test]
     fn repr_of_nested_values() {

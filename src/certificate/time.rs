@@ -1,6 +1,7 @@
 //! `ssl.cert_time_to_seconds()`, with the `time.strptime` and `repr()` details it shows.
 
 use crate::error::{Error, Result};
+use crate::pyvalue::py_repr_str;
 use CharClass::{Digit, Is, Range};
 
 /// The format `cert_time_to_seconds` hands to `time.strptime` (after the month).
@@ -50,7 +51,7 @@ pub fn cert_time_to_seconds(cert_time: &str) -> Result<i64> {
     let Some(month) = month else {
         return Err(Error::value(format!(
             "time data {} does not match format \"%b{TIME_FORMAT}\"",
-            py_repr(cert_time)
+            py_repr_str(cert_time)
         )));
     };
     let data = &chars[3..];
@@ -59,8 +60,8 @@ pub fn cert_time_to_seconds(cert_time: &str) -> Result<i64> {
         let data: String = data.iter().collect();
         return Err(Error::value(format!(
             "time data {} does not match format {}",
-            py_repr(&data),
-            py_repr(TIME_FORMAT)
+            py_repr_str(&data),
+            py_repr_str(TIME_FORMAT)
         )));
     };
     if end != data.len() {
@@ -231,90 +232,9 @@ fn decimal_value(c: char) -> Option<u32> {
     (value < 10).then_some(value)
 }
 
-/// Assigned characters `str.isprintable()` rejects (Cc, Cf, Zs but ' ', Zl, Zp, Co), in
-/// Unicode 15.1. Surrogates cannot occur in a Rust `str`.
-const NOT_PRINTABLE: [(u32, u32); 28] = [
-    (0x0, 0x1F),
-    (0x7F, 0xA0),
-    (0xAD, 0xAD),
-    (0x600, 0x605),
-    (0x61C, 0x61C),
-    (0x6DD, 0x6DD),
-    (0x70F, 0x70F),
-    (0x890, 0x891),
-    (0x8E2, 0x8E2),
-    (0x1680, 0x1680),
-    (0x180E, 0x180E),
-    (0x2000, 0x200F),
-    (0x2028, 0x202F),
-    (0x205F, 0x2064),
-    (0x2066, 0x206F),
-    (0x3000, 0x3000),
-    (0xE000, 0xF8FF),
-    (0xFEFF, 0xFEFF),
-    (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD),
-    (0x110CD, 0x110CD),
-    (0x13430, 0x1343F),
-    (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A),
-    (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F),
-    (0xF0000, 0xFFFFD),
-    (0x100000, 0x10FFFD),
-];
-
-/// Python's `repr()` of a `str`.
-fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        let code = u32::from(c);
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ if NOT_PRINTABLE
-                .iter()
-                .any(|&(lo, hi)| (lo..=hi).contains(&code)) =>
-            {
-                let escaped = match code {
-                    0..=0xff => format!("\\x{code:02x}"),
-                    0x100..=0xffff => format!("\\u{code:04x}"),
-                    _ => format!("\\U{code:08x}"),
-                };
-                out.push_str(&escaped);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn repr_escapes_like_python() {
-        assert_eq!(py_repr("a'b"), "\"a'b\"");
-        assert_eq!(py_repr("a'\"b"), "'a\\'\"b'");
-        assert_eq!(
-            py_repr("\u{3000}\u{e9}\0\u{200b}\u{1f600}"),
-            "'\\u3000é\\x00\\u200b\u{1f600}'"
-        );
-    }
 
     #[test]
     fn unicode_digits_and_civil_days() {

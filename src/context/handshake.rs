@@ -9,9 +9,10 @@ use std::sync::Arc;
 use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring, ssl_error_from_queue};
 use crate::callbacks::{self, PasswordSource, PasswordState, SniCallback};
 use crate::constants::Protocol;
-use crate::error::{Error, Result, py_repr_str};
+use crate::error::{Error, Result};
 use crate::ffi;
 use crate::profiles::EcdhCurveCall;
+use crate::pyvalue::py_repr_str;
 
 impl SslContext {
     // -- ciphers --------------------------------------------------------------------------

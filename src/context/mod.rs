@@ -79,11 +79,12 @@ use openssl::ssl::{SslContextBuilder, SslContextRef, SslMode, SslVerifyMode};
 use crate::callbacks::{self, Slots, SniCallback};
 use crate::certificate::CertificateDict;
 use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
-use crate::error::{Error, ErrorKind, MnemonicTable, Result, py_repr_str};
+use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
 use crate::ffi::helgrind::Annotated;
 use crate::profiles::{IntConversion, OptionsReadback, Profile, SessionIdContext};
 use crate::pyvalue::PyValue;
+use crate::pyvalue::py_repr_str;
 
 mod attrs;
 mod handshake;

@@ -48,6 +48,8 @@ impl MnemonicTable {
 
 use std::fmt;
 
+use crate::pyvalue::py_repr_str;
+
 /// Which Python exception class an [`Error`] stands for.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -487,38 +489,6 @@ fn reason_mnemonic_in(table: MnemonicTable, lib: i32, reason: i32) -> Option<&'s
         .map(|i| reasons[i].1)
 }
 
-/// Python's `repr()` of a `str`.
-pub(crate) fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,14 +499,6 @@ mod tests {
         assert_eq!(library_mnemonic(9), Some("PEM"));
         assert_eq!(reason_mnemonic(9, 108), Some("NO_START_LINE"));
         assert_eq!(reason_mnemonic(9, 0x80009), None);
-    }
-
-    #[test]
-    fn repr_quotes_like_python() {
-        assert_eq!(py_repr_str("x"), "'x'");
-        assert_eq!(py_repr_str("it's"), "\"it's\"");
-        assert_eq!(py_repr_str("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(py_repr_str("a\0b"), "'a\\x00b'");
     }
 
     #[test]
