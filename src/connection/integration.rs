@@ -2,12 +2,13 @@
 //! `SslContextBuilder` ([`apply_profile_defaults`]), and (feature `tokio`) async connect and
 //! accept with pyssl's verification, hostname and error semantics ([`tokio`](crate::tokio)).
 
-use openssl::ssl::{SslContextBuilder, SslMode, SslVerifyMode};
+use openssl::ssl::{SslContextBuilder, SslVerifyMode};
 
 use crate::constants::{Options, Purpose, VerifyFlags, hostflags};
+use crate::context::{default_options, set_new_context_defaults};
 use crate::error::{Error, Result};
 use crate::ffi;
-use crate::profiles::{Profile, SessionIdContext};
+use crate::profiles::Profile;
 
 /// Give an existing `SslContextBuilder` the settings `ssl.create_default_context(purpose)`
 /// makes under `profile`, except the trust store: options, cipher string, minimum version,
@@ -50,14 +51,7 @@ pub fn apply_profile_defaults(
     } else {
         return Err(Error::value(purpose.to_string()));
     };
-    let options = Options::ALL
-        | Options::NO_SSLV2
-        | Options::NO_SSLV3
-        | Options::NO_COMPRESSION
-        | Options::CIPHER_SERVER_PREFERENCE
-        | Options::SINGLE_DH_USE
-        | Options::SINGLE_ECDH_USE
-        | profile.extra_options;
+    let options = default_options(profile);
     // What SSL_CTX_new itself sets stays set, as in CPython; what a preset added is cleared.
     let current = ffi::ctx_options(ffi::builder_ref(builder));
     let baseline = Options::ENABLE_MIDDLEBOX_COMPAT.bits();
@@ -67,32 +61,10 @@ pub fn apply_profile_defaults(
         options.bits(),
     );
     ffi::err_clear();
-    if builder
-        .set_cipher_list(profile.default_cipher_string)
-        .is_err()
-    {
-        ffi::err_clear();
-        return Err(Error::ssl_single("No cipher can be selected."));
-    }
-    if let Some(min) = profile.default_minimum_version {
-        if !ffi::ctx_set_proto_version(builder, false, min.0) {
-            ffi::err_clear();
-            return Err(Error::value(format!(
-                "Failed to set minimum protocol 0x{:x}",
-                min.0
-            )));
-        }
-    }
-    builder.set_mode(SslMode::RELEASE_BUFFERS);
-    if profile.session_id_context == SessionIdContext::Context {
-        builder
-            .set_session_id_context(b"Python\0")
-            .map_err(|e| Error::from_stack(&e))?;
-    }
-    let mut flags = VerifyFlags::X509_TRUSTED_FIRST;
-    if client {
-        flags |= profile.default_context_verify_flags;
-    }
+    // The builders this is for are version-flexible (`SslMethod::tls*()`).
+    set_new_context_defaults(builder, profile, true)?;
+    // 3.13 adds its flags for both purposes.
+    let flags = VerifyFlags::X509_TRUSTED_FIRST | profile.default_context_verify_flags;
     let current = ffi::ctx_verify_flags(ffi::builder_ref(builder));
     ffi::ctx_update_verify_flags(builder, current & !flags.bits(), flags.bits());
     ffi::ctx_set_hostflags(builder, hostflags::NO_PARTIAL_WILDCARDS);

@@ -295,7 +295,6 @@ pub struct SslContext {
     core: RwLock<Core>,
 }
 
-/// Convert a path as `PyUnicode_FSConverter` does: any bytes but NUL.
 impl SslContext {
     /// Convert the path argument `arg` (`"cafile"`, ...) with the profile's error for a NUL.
     fn path_arg(&self, path: &Path, arg: &str) -> Result<CString> {
@@ -309,6 +308,7 @@ impl SslContext {
     }
 }
 
+/// Convert a path as `PyUnicode_FSConverter` does: any bytes but NUL.
 fn path_cstring(path: &Path) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
     CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::value("embedded null byte"))
@@ -335,6 +335,47 @@ fn file_error(table: MnemonicTable) -> Error {
     } else {
         ssl_error_from_queue(table)
     }
+}
+
+/// The options `SSLContext()` sets on a new `SSL_CTX` under `profile`.
+pub(crate) fn default_options(profile: Profile) -> Options {
+    Options::ALL
+        | Options::NO_SSLV2
+        | Options::NO_SSLV3
+        | Options::NO_COMPRESSION
+        | Options::CIPHER_SERVER_PREFERENCE
+        | Options::SINGLE_DH_USE
+        | Options::SINGLE_ECDH_USE
+        | profile.extra_options
+}
+
+/// What `SSLContext()` sets after the options: the profile's cipher string, its minimum
+/// version (only on the version-flexible methods, `flexible`), `RELEASE_BUFFERS` and, through
+/// 3.12, the `"Python\0"` session id context.
+pub(crate) fn set_new_context_defaults(
+    ctx: &mut SslContextBuilder,
+    profile: Profile,
+    flexible: bool,
+) -> Result<()> {
+    if ctx.set_cipher_list(profile.default_cipher_string).is_err() {
+        ffi::err_clear();
+        return Err(Error::ssl_single("No cipher can be selected."));
+    }
+    if let (Some(min), true) = (profile.default_minimum_version, flexible)
+        && !ffi::ctx_set_proto_version(ctx, false, min.0)
+    {
+        ffi::err_clear();
+        return Err(Error::value(format!(
+            "Failed to set minimum protocol 0x{:x}",
+            min.0
+        )));
+    }
+    ctx.set_mode(SslMode::RELEASE_BUFFERS);
+    if profile.session_id_context == SessionIdContext::Context {
+        ctx.set_session_id_context(b"Python\0")
+            .map_err(|e| Error::from_stack(&e).name_with(profile.mnemonics))?;
+    }
+    Ok(())
 }
 
 impl SslContext {
@@ -406,34 +447,9 @@ impl SslContext {
         } else {
             SslVerifyMode::NONE
         });
-        let options = Options::ALL
-            | Options::NO_SSLV2
-            | Options::NO_SSLV3
-            | Options::NO_COMPRESSION
-            | Options::CIPHER_SERVER_PREFERENCE
-            | Options::SINGLE_DH_USE
-            | Options::SINGLE_ECDH_USE
-            | profile.extra_options;
-        ffi::ctx_update_options(&mut ctx, 0, options.bits());
-        if ctx.set_cipher_list(profile.default_cipher_string).is_err() {
-            ffi::err_clear();
-            return Err(Error::ssl_single("No cipher can be selected."));
-        }
+        ffi::ctx_update_options(&mut ctx, 0, default_options(profile).bits());
         let flexible = matches!(protocol.0, 2 | 16 | 17);
-        if let (Some(min), true) = (profile.default_minimum_version, flexible) {
-            if !ffi::ctx_set_proto_version(&mut ctx, false, min.0) {
-                ffi::err_clear();
-                return Err(Error::value(format!(
-                    "Failed to set minimum protocol 0x{:x}",
-                    min.0
-                )));
-            }
-        }
-        ctx.set_mode(SslMode::RELEASE_BUFFERS);
-        if profile.session_id_context == SessionIdContext::Context {
-            ctx.set_session_id_context(b"Python\0")
-                .map_err(|e| Error::from_stack(&e).name_with(profile.mnemonics))?;
-        }
+        set_new_context_defaults(&mut ctx, profile, flexible)?;
         ffi::ctx_update_verify_flags(&mut ctx, 0, VerifyFlags::X509_TRUSTED_FIRST.bits());
         ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
         ffi::ctx_set_post_handshake_auth(&mut ctx, false);
