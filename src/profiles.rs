@@ -128,6 +128,11 @@ pub struct Profile {
     /// `shared_ciphers()` lists the ciphers both sides have (3.10+); earlier releases list
     /// the connection's own cipher list.
     pub shared_ciphers_intersect: bool,
+    /// Connections read and write through `SSL_read_ex`/`SSL_write_ex` with `Py_ssize_t`
+    /// sizes (3.10+). Through 3.9 they use `SSL_read`/`SSL_write` with C `int` sizes: a read
+    /// size or write length beyond 2**31-1 is an `OverflowError`, and `write(b"")` on an
+    /// established connection is an `SSLEOFError` (`SSL_write` returns 0).
+    pub read_write_ex: bool,
 }
 
 /// Interpreter-level error texts that differ between releases.
@@ -202,6 +207,7 @@ impl Profile {
         name_bit_strings_as_bytes: false,
         unexpected_eof_is_eof_error: false,
         shared_ciphers_intersect: false,
+        read_write_ex: false,
         messages: InterpreterMessages {
             integer_required_got_type: true,
             options_argument_must_be_int: false,
@@ -248,6 +254,7 @@ impl Profile {
         has_security_level: true,
         name_bit_strings_as_bytes: true,
         shared_ciphers_intersect: true,
+        read_write_ex: true,
         messages: InterpreterMessages {
             integer_required_got_type: false,
             options_argument_must_be_int: false,
@@ -350,6 +357,7 @@ impl Profile {
             ("version setters validate", vec![]),
             ("set_ecdh_curve", vec![]),
             ("BIT STRING name value in a certificate", vec![]),
+            ("read / write sizes", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -410,6 +418,11 @@ impl Profile {
                     "bytes".to_string()
                 } else {
                     "SSLError".to_string()
+                },
+                if p.read_write_ex {
+                    "ssize_t (`SSL_read_ex`)".to_string()
+                } else {
+                    "C int (`SSL_read`)".to_string()
                 },
             ];
             for (row, cell) in rows.iter_mut().zip(cells) {

@@ -90,17 +90,23 @@ impl<S: Write> Write for Transport<S> {
 /// ```
 #[doc(alias = "PySSL_SetError")]
 pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
-    let profile = state(ssl).map(|s| s.context.profile()).unwrap_or_default();
-    classify(e, ssl, profile).name_with(profile.mnemonics)
+    classify(e.code(), e.ssl_error(), e.io_error(), ssl)
 }
 
-/// [`ssl_error`] before the profile's mnemonic table names the library and reason.
-fn classify(e: &openssl::ssl::Error, ssl: &SslRef, profile: crate::Profile) -> Error {
+/// `PySSL_SetError` for a failed call: `SSL_get_error`'s `code`, the error stack
+/// rust-openssl captured (`None`: the thread's queue still holds it) and the transport's I/O
+/// error, named with the profile's mnemonic table.
+fn classify(
+    code: ErrorCode,
+    stack: Option<&openssl::error::ErrorStack>,
+    io_error: Option<&io::Error>,
+    ssl: &SslRef,
+) -> Error {
+    let profile = state(ssl).map(|s| s.context.profile()).unwrap_or_default();
     let eof_is_eof = profile.unexpected_eof_is_eof_error;
-    let code = e.code();
     // The newest queued error (ERR_peek_last_error), captured by rust-openssl for SSL and
     // SYSCALL, still in the thread's queue otherwise.
-    let (last, last_reason) = match e.ssl_error().and_then(|s| s.errors().last()) {
+    let (last, last_reason) = match stack.and_then(|s| s.errors().last()) {
         #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
         Some(err) => (err.code() as u64, err.reason().map(str::to_string)),
         None => {
@@ -130,7 +136,7 @@ fn classify(e: &openssl::ssl::Error, ssl: &SslRef, profile: crate::Profile) -> E
                 .with_errno(py_errno)
         }
     };
-    match code {
+    let error = match code {
         ErrorCode::ZERO_RETURN => simple(
             ErrorKind::ZeroReturn,
             6,
@@ -151,7 +157,7 @@ fn classify(e: &openssl::ssl::Error, ssl: &SslRef, profile: crate::Profile) -> E
             4,
             "The operation did not complete (X509 lookup)",
         ),
-        ErrorCode::SYSCALL if last == 0 => match e.io_error() {
+        ErrorCode::SYSCALL if last == 0 => match io_error {
             Some(io) => match io.raw_os_error() {
                 Some(errno) if errno != 0 => Error::os(errno, None),
                 _ => simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol"),
@@ -190,7 +196,8 @@ fn classify(e: &openssl::ssl::Error, ssl: &SslRef, profile: crate::Profile) -> E
             }
         }
         _ => simple(ErrorKind::Ssl, 10, "Invalid error code"),
-    }
+    };
+    error.name_with(profile.mnemonics)
 }
 
 fn verification_error(ssl: &SslRef, code: u64, reason: Option<&str>, py_errno: i64) -> Error {
@@ -308,13 +315,62 @@ impl<S: Read + Write> Conn<S> {
             .map_err(|e| self.fail(&e, Op::Handshake))
     }
 
-    /// `SSLObject.read()` semantics: a clean close (close_notify received) reads as 0 bytes.
+    /// `read(len, buffer)` with `len == buf.len()`: a clean close (close_notify received)
+    /// reads as 0 bytes.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        self.check_read_size(buf.len(), false)?;
         if buf.is_empty() {
             return Ok(0);
         }
+        self.read_with(|stream| stream.ssl_read(buf))
+    }
+
+    /// `read(len)`: a new buffer of up to `len` bytes. As in CPython, the size is converted
+    /// first (`OverflowError`), then the whole buffer is allocated (`MemoryError` when that
+    /// fails), but never touched beyond what OpenSSL writes into it.
+    pub(crate) fn read_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        self.check_read_size(len, true)?;
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len)
+            .map_err(|_| Error::memory(String::new()))?;
+        if len == 0 {
+            return Ok(buf);
+        }
+        self.read_with(|stream| {
+            raw::read_into_spare(&mut buf, len, |spare| stream.ssl_read_uninit(spare))
+        })?;
+        Ok(buf)
+    }
+
+    /// CPython's conversion of a read size: a C `int` through 3.9; a `Py_ssize_t` from 3.10
+    /// on, and then (`allocates`) a new `bytes` object of that size, whose header must fit
+    /// in `Py_ssize_t` too.
+    fn check_read_size(&self, len: usize, allocates: bool) -> Result<()> {
+        const PY_BYTES_OBJECT_SIZE: usize = 33;
+        let message = if !self.profile().read_write_ex {
+            if len > i64::MAX as usize {
+                "Python int too large to convert to C long"
+            } else if len > i32::MAX as usize {
+                "signed integer is greater than maximum"
+            } else {
+                return Ok(());
+            }
+        } else if len > isize::MAX as usize {
+            "Python int too large to convert to C ssize_t"
+        } else if allocates && len > isize::MAX as usize - PY_BYTES_OBJECT_SIZE {
+            "byte string is too large"
+        } else {
+            return Ok(());
+        };
+        Err(Error::overflow(message))
+    }
+
+    fn read_with(
+        &mut self,
+        op: impl FnOnce(&mut SslStream<Transport<S>>) -> std::result::Result<usize, openssl::ssl::Error>,
+    ) -> Result<usize> {
         ffi::err_clear();
-        match self.stream.ssl_read(buf) {
+        match op(&mut self.stream) {
             Ok(n) => Ok(n),
             Err(e)
                 if e.code() == ErrorCode::ZERO_RETURN
@@ -340,12 +396,59 @@ impl<S: Read + Write> Conn<S> {
 
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize> {
         ffi::err_clear();
+        let ex = self.profile().read_write_ex;
+        if !ex && buf.len() > i32::MAX as usize {
+            return Err(Error::overflow(format!(
+                "string longer than {} bytes",
+                i32::MAX
+            )));
+        }
         if buf.is_empty() {
-            return Ok(0);
+            return self.write_nothing(ex);
         }
         self.stream
             .ssl_write(buf)
             .map_err(|e| self.fail(&e, Op::Write))
+    }
+
+    /// `write(b"")`. CPython hands the empty buffer to OpenSSL, which rust-openssl's
+    /// `ssl_write` never does, so it is done in the order `SSL_write` works: once `unwrap()`
+    /// has begun, the zero-length call fails with `PROTOCOL_IS_SHUTDOWN`; a handshake still
+    /// in progress is driven first (`SSLWantReadError` while it waits for the peer); then the
+    /// zero-length call answers by release: 0 bytes written from `SSL_write_ex` (3.10+), a
+    /// return value of 0 from `SSL_write` (through 3.9), which CPython reports as
+    /// `SSLEOFError`. (One case differs: a handshake that stops with a return value of 0
+    /// inside `SSL_write` adds OpenSSL's `SSL_HANDSHAKE_FAILURE` to the queue, which
+    /// `SSL_do_handshake` does not.)
+    fn write_nothing(&mut self, ex: bool) -> Result<usize> {
+        let ssl = self.stream.ssl();
+        let shut_down = raw::ssl_get_shutdown(ssl) & raw::SSL_SENT_SHUTDOWN != 0;
+        if !shut_down && raw::ssl_in_init(ssl) {
+            self.stream
+                .do_handshake()
+                .map_err(|e| self.fail(&e, Op::Write))?;
+        }
+        match raw::ssl_write_empty(raw::stream_ssl_mut(&mut self.stream), ex) {
+            Ok(()) => Ok(0),
+            Err(code) => {
+                // CPython reads SSL_ERROR_SYSCALL with an empty queue and a return value of
+                // 0 as end of file on its socket, not as a transport error: that is the
+                // "I/O error without errno" case of `classify`.
+                let zero_return = io::Error::other("SSL_write returned 0");
+                let io = (ffi::err_peek_last() == 0).then_some(&zero_return);
+                Err(classify(
+                    ErrorCode::from_raw(code),
+                    None,
+                    io,
+                    self.stream.ssl(),
+                ))
+            }
+        }
+    }
+
+    /// The profile of the connection's context.
+    fn profile(&self) -> crate::Profile {
+        self.context().map(|c| c.profile()).unwrap_or_default()
     }
 
     /// CPython's `shutdown()`: `SSL_shutdown` at most twice (send, then wait for the peer's

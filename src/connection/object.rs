@@ -58,14 +58,25 @@ impl MemoryBio {
     }
 
     /// `bio.read(n)`: up to `n` bytes (all with `None`, as `n=-1`).
+    ///
+    /// Unlike CPython, any `n` is accepted: Python converts it to a C `int` first, so
+    /// `bio.read(2**31)` is an `OverflowError` there (whose text differs by release), while a
+    /// Rust `usize` simply means "up to n"; nothing else about the BIO differs.
     pub fn read(&self, n: Option<usize>) -> Vec<u8> {
         let mut b = self.lock();
         let n = n.unwrap_or(b.data.len()).min(b.data.len());
         b.data.drain(..n).collect()
     }
 
-    /// `bio.write(data)`: append, returning the length; an `SSLError` after `write_eof()`.
+    /// `bio.write(data)`: append, returning the length; an `SSLError` after `write_eof()`,
+    /// an `OverflowError` for more than 2**31-1 bytes (OpenSSL's `BIO_write` takes an `int`).
     pub fn write(&self, data: &[u8]) -> Result<usize> {
+        if data.len() > i32::MAX as usize {
+            return Err(Error::overflow(format!(
+                "string longer than {} bytes",
+                i32::MAX
+            )));
+        }
         let mut b = self.lock();
         if b.eof {
             return Err(Error::ssl_single("cannot write() after write_eof()"));
@@ -257,15 +268,16 @@ impl SslObject {
     }
 
     /// `read(len)`: up to `len` decrypted bytes; empty after the peer's close_notify.
+    ///
+    /// As in CPython, a `len` the release cannot convert is an `OverflowError` (beyond
+    /// 2**31-1 through 3.9) and a buffer of `len` bytes that cannot be allocated is a
+    /// `MemoryError`; the buffer is reserved whole but only what OpenSSL writes is touched.
     #[doc(alias = "SSL_read")]
     pub fn read(&mut self, len: usize) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; len];
-        let n = self.core.read(&mut buf)?;
-        buf.truncate(n);
-        Ok(buf)
+        self.core.read_vec(len)
     }
 
-    /// `read(len, buffer)`: into `buf`, returning the count.
+    /// `read(len(buf), buf)`: into `buf`, returning the count.
     pub fn read_into(&mut self, buf: &mut [u8]) -> Result<usize> {
         self.core.read(buf)
     }

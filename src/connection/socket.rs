@@ -213,18 +213,24 @@ impl<S: Read + Write> SslSocket<S> {
     #[doc(alias = "SSL_read")]
     pub fn read_into(&mut self, buf: &mut [u8]) -> Result<usize> {
         self.check_open("read")?;
-        match self.core.read(buf) {
-            Err(e) if e.kind() == ErrorKind::Eof && self.suppress_ragged_eofs => Ok(0),
-            other => other,
-        }
+        let read = self.core.read(buf);
+        self.suppress_ragged_eof(read, 0)
     }
 
-    /// `recv(bufsize)` / `read(len)`: up to `len` bytes, empty at end of data.
+    /// `recv(bufsize)` / `read(len)`: up to `len` bytes, empty at end of data. Sizes as
+    /// [`SslObject::read`](crate::SslObject::read).
     pub fn recv(&mut self, len: usize) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; len];
-        let n = self.read_into(&mut buf)?;
-        buf.truncate(n);
-        Ok(buf)
+        self.check_open("read")?;
+        let read = self.core.read_vec(len);
+        self.suppress_ragged_eof(read, Vec::new())
+    }
+
+    /// With `suppress_ragged_eofs`, an `SSLEOFError` reads as end of data (`empty`).
+    fn suppress_ragged_eof<T>(&self, read: Result<T>, empty: T) -> Result<T> {
+        match read {
+            Err(e) if e.kind() == ErrorKind::Eof && self.suppress_ragged_eofs => Ok(empty),
+            other => other,
+        }
     }
 
     /// `write(data)` / `send(data)`: how many bytes were written.
@@ -297,15 +303,27 @@ fn io_error(e: Error) -> io::Error {
     io::Error::new(kind, e)
 }
 
+/// The largest read or write one `std::io` call hands to the connection: what every release's
+/// C `int` sizes accept, so that the Python-sized `OverflowError`s of
+/// [`SslSocket::read_into`] and [`SslSocket::send`] never reach `std::io` users (a shorter
+/// read or write is what the traits allow).
+const IO_CHUNK: usize = i32::MAX as usize;
+
 impl<S: Read + Write> Read for SslSocket<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read_into(buf).map_err(io_error)
+        let len = buf.len().min(IO_CHUNK);
+        self.read_into(&mut buf[..len]).map_err(io_error)
     }
 }
 
 impl<S: Read + Write> Write for SslSocket<S> {
+    /// An empty `buf` writes nothing and returns 0, as `std::io::Write` expects (Python's
+    /// `write(b"")` goes through [`SslSocket::send`]).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.send(buf).map_err(io_error)
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.send(&buf[..buf.len().min(IO_CHUNK)]).map_err(io_error)
     }
     fn flush(&mut self) -> io::Result<()> {
         match self.core.transport_mut() {

@@ -16,6 +16,8 @@ use openssl_sys as sys;
 // SAFETY: these declarations match the C prototypes in OpenSSL 1.1.1 and 3.x (ssl.h,
 // x509v3.h); libssl and libcrypto are linked by openssl-sys.
 unsafe extern "C" {
+    /// `int SSL_in_init(const SSL *s);` (1.1.0+)
+    fn SSL_in_init(s: *const sys::SSL) -> c_int;
     /// `void SSL_set_post_handshake_auth(SSL *ssl, int val);` (1.1.1+)
     fn SSL_set_post_handshake_auth(ssl: *mut sys::SSL, val: c_int);
     /// `int SSL_verify_client_post_handshake(SSL *ssl);` (1.1.1+)
@@ -72,6 +74,8 @@ const SSL_CTRL_MODE: c_int = 33;
 pub(crate) const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: c_long = 0x2;
 /// `SSL_MODE_AUTO_RETRY`.
 pub(crate) const SSL_MODE_AUTO_RETRY: c_long = 0x4;
+/// `SSL_SENT_SHUTDOWN`.
+pub(crate) const SSL_SENT_SHUTDOWN: c_int = 1;
 /// `SSL_RECEIVED_SHUTDOWN`.
 pub(crate) const SSL_RECEIVED_SHUTDOWN: c_int = 2;
 
@@ -113,10 +117,58 @@ pub(crate) fn ssl_verify_client_post_handshake(ssl: &mut SslRef) -> bool {
     unsafe { SSL_verify_client_post_handshake(ssl.as_ptr()) == 1 }
 }
 
+/// `SSL_in_init(ssl)`: the handshake has not finished (or a new one has begun), so a read
+/// or write drives it first.
+pub(crate) fn ssl_in_init(ssl: &SslRef) -> bool {
+    // SAFETY: read-only access to a live SSL.
+    unsafe { SSL_in_init(ssl.as_ptr()) != 0 }
+}
+
 /// `SSL_get_shutdown(ssl)`.
 pub(crate) fn ssl_get_shutdown(ssl: &SslRef) -> c_int {
     // SAFETY: read-only access to a live SSL.
     unsafe { sys::SSL_get_shutdown(ssl.as_ptr()) }
+}
+
+/// Reads with `read` (an `SslStream::ssl_read_uninit`) into the first `len` bytes of `buf`'s
+/// spare capacity, which the caller reserved, and makes what was read part of `buf`: a
+/// read buffer as large as CPython's, never zeroed or touched beyond what OpenSSL writes.
+pub(crate) fn read_into_spare<E>(
+    buf: &mut Vec<u8>,
+    len: usize,
+    read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> Result<usize, E>,
+) -> Result<usize, E> {
+    let n = read(&mut buf.spare_capacity_mut()[..len])?;
+    assert!(n <= len, "read more than the buffer");
+    // SAFETY: `ssl_read_uninit` initialized the first n bytes of the spare capacity
+    // (SSL_read_ex's readbytes), and n <= len <= capacity; buf was empty.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// A zero-length `SSL_write_ex` (`ex`) or `SSL_write`, as CPython makes for `write(b"")`;
+/// on failure, `SSL_get_error`'s code (the error queue is left for the caller to read).
+///
+/// Only for an established connection: nothing is read or written through the BIO unless
+/// an earlier write is still buffered, so no transport error can arise that rust-openssl's
+/// BIO would have to report.
+pub(crate) fn ssl_write_empty(ssl: &mut SslRef, ex: bool) -> Result<(), c_int> {
+    let buf = [0u8; 1];
+    let ret = if ex {
+        let mut written = 0usize;
+        // SAFETY: exclusive access to a live SSL; a valid (unread, zero-length) buffer and a
+        // valid out-pointer.
+        unsafe { sys::SSL_write_ex(ssl.as_ptr(), buf.as_ptr().cast(), 0, &mut written) }
+    } else {
+        // SAFETY: as above.
+        unsafe { sys::SSL_write(ssl.as_ptr(), buf.as_ptr().cast(), 0) }
+    };
+    if ret > 0 {
+        Ok(())
+    } else {
+        // SAFETY: read-only access to a live SSL, right after the call that returned ret.
+        Err(unsafe { sys::SSL_get_error(ssl.as_ptr(), ret) })
+    }
 }
 
 /// `SSL_set_session(ssl, session)`; false on failure.
