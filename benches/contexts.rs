@@ -25,25 +25,16 @@ use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-use openssl::asn1::Asn1Time;
-use openssl::bn::{BigNum, MsbOption};
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
 use openssl::ssl::{
     ErrorCode, Ssl, SslConnector, SslContext as RawContext, SslMethod, SslMode, SslOptions,
     SslStream, SslVerifyMode, SslVersion,
 };
-use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
-    SubjectKeyIdentifier,
-};
+use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509CheckFlags, X509VerifyFlags};
-use openssl::x509::{X509, X509Builder, X509NameBuilder};
 use pyssl::{CaData, CreateOptions, MemoryBio, Purpose, SslContext, create_default_context};
+use pyssl_testsupport::certs::{self, Constraints, KeyKind, Spec};
 
 // ---------------------------------------------------------------------------------------------
 // Plumbing
@@ -425,100 +416,29 @@ impl Pki {
     }
 }
 
+/// A P-256 (or RSA 2048) CA and a `localhost` server leaf it issued, valid for two days, with
+/// the extensions `VERIFY_X509_STRICT` expects; the leaf and its key in `chain.pem`.
 fn pki(rsa: bool) -> Pki {
-    let new_key = || -> PKey<Private> {
-        if rsa {
-            PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
-        } else {
-            let g = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-            PKey::from_ec_key(EcKey::generate(&g).unwrap()).unwrap()
-        }
-    };
-    let serial = || {
-        let mut n = BigNum::new().unwrap();
-        n.rand(63, MsbOption::MAYBE_ZERO, false).unwrap();
-        n.to_asn1_integer().unwrap()
-    };
-    let name = |cn: &str| {
-        let mut n = X509NameBuilder::new().unwrap();
-        n.append_entry_by_text("CN", cn).unwrap();
-        n.build()
-    };
-    let ca_key = new_key();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(&serial()).unwrap();
-    b.set_subject_name(&name("pyssl bench CA")).unwrap();
-    b.set_issuer_name(&name("pyssl bench CA")).unwrap();
-    b.set_pubkey(&ca_key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-        .unwrap();
-    b.append_extension(
-        KeyUsage::new()
-            .critical()
-            .key_cert_sign()
-            .crl_sign()
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
-    let ski = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(None, None))
-        .unwrap();
-    b.append_extension(ski).unwrap();
-    b.sign(&ca_key, MessageDigest::sha256()).unwrap();
-    let ca = b.build();
-
-    let key = new_key();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(&serial()).unwrap();
-    b.set_subject_name(&name("localhost")).unwrap();
-    b.set_issuer_name(ca.subject_name()).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().build().unwrap())
-        .unwrap();
-    b.append_extension(
-        KeyUsage::new()
-            .critical()
-            .digital_signature()
-            .key_encipherment()
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
-    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
-        .unwrap();
-    let ext = SubjectAlternativeName::new()
-        .dns("localhost")
-        .build(&b.x509v3_context(Some(&ca), None))
-        .unwrap();
-    b.append_extension(ext).unwrap();
-    let ext = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(Some(&ca), None))
-        .unwrap();
-    b.append_extension(ext).unwrap();
-    let ext = AuthorityKeyIdentifier::new()
-        .keyid(true)
-        .build(&b.x509v3_context(Some(&ca), None))
-        .unwrap();
-    b.append_extension(ext).unwrap();
-    b.sign(&ca_key, MessageDigest::sha256()).unwrap();
-    let leaf = b.build();
-
+    let key = if rsa { KeyKind::Rsa(2048) } else { KeyKind::Ec };
+    let ca = certs::self_signed(&Spec {
+        key,
+        days_to: 2,
+        ..Spec::ca("pyssl bench CA")
+    });
+    let leaf = ca.issue(&Spec {
+        key,
+        constraints: Constraints::Leaf,
+        days_to: 2,
+        ..Spec::default()
+    });
     let dir = tempfile::tempdir().unwrap();
-    let mut chain = leaf.to_pem().unwrap();
-    chain.extend(key.private_key_to_pem_pkcs8().unwrap());
-    std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
-    Pki { ca, leaf, key, dir }
+    leaf.write_pem(&dir.path().join("chain.pem"), &[]);
+    Pki {
+        ca: ca.cert,
+        leaf: leaf.cert,
+        key: leaf.key,
+        dir,
+    }
 }
 
 /// The contexts of both sides, as pyssl users and raw rust-openssl users would make them.

@@ -987,9 +987,7 @@ fn peer_certs() -> tempfile::TempDir {
     let (ca, ca_key) = common::make_ca("hostile peer CA");
     std::fs::write(dir.path().join("ca.pem"), ca.to_pem().unwrap()).unwrap();
     let (leaf, key) = common::make_leaf(&ca, &ca_key, "localhost");
-    let mut chain = leaf.to_pem().unwrap();
-    chain.extend(key.private_key_to_pem_pkcs8().unwrap());
-    std::fs::write(dir.path().join("server.pem"), chain).unwrap();
+    pyssl_testsupport::certs::write_pem(&dir.path().join("server.pem"), &[&leaf], Some(&key));
     dir
 }
 

@@ -141,9 +141,7 @@ fn legacy_versions_stay_refused_after_clearing_no_sslv3() {
     let (ca, ca_key) = common::make_ca("security test CA");
     let (leaf, key) = common::make_leaf(&ca, &ca_key, "localhost");
     let chain = dir.path().join("server.pem");
-    let mut pem = leaf.to_pem().unwrap();
-    pem.extend(key.private_key_to_pem_pkcs8().unwrap());
-    std::fs::write(&chain, pem).unwrap();
+    pyssl_testsupport::certs::write_pem(&chain, &[&leaf], Some(&key));
     let ca_pem = String::from_utf8(ca.to_pem().unwrap()).unwrap();
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &ca_pem).unwrap();

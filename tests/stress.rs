@@ -37,6 +37,7 @@ use pyssl::{
     AlertDescription, CaData, Error, OP_NO_TICKET, OP_NO_TLSv1_3, Profile, Protocol, SniCallback,
     SslContext, TlsVersion, VERIFY_CRL_CHECK_LEAF, VerifyMode, WrapOptions,
 };
+use pyssl_testsupport::certs::{self, Aki, Eku, Serial, Spec, Usage};
 use serde_json::{Value, json};
 
 const GREETING: &[u8] = b"hello from server\n";
@@ -145,49 +146,30 @@ struct Certs {
 }
 
 fn pem_string(cert: &X509) -> String {
-    String::from_utf8(cert.to_pem().unwrap()).unwrap()
+    certs::pem(&[cert])
 }
 
 fn write_chain(path: &Path, cert: &X509, key: &PKey<Private>) {
-    let mut pem = cert.to_pem().unwrap();
-    pem.extend(key.private_key_to_pem_pkcs8().unwrap());
-    std::fs::write(path, pem).unwrap();
+    certs::write_pem(path, &[cert], Some(key));
 }
 
-/// A client certificate (clientAuth) for `cn`, signed by `ca`.
+/// A client certificate (clientAuth) for `cn`, signed by `ca`: serial 7, AKI by issuer name
+/// and serial, no keyUsage, SAN or SKI.
 fn make_client_leaf(ca: &X509, ca_key: &PKey<Private>, cn: &str) -> (X509, PKey<Private>) {
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::x509::extension::{AuthorityKeyIdentifier, ExtendedKeyUsage};
-    use openssl::x509::{X509Builder, X509NameBuilder};
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    let serial = BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap();
-    b.set_serial_number(&serial).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(ca.subject_name()).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
-    let akid = AuthorityKeyIdentifier::new()
-        .issuer(true)
-        .build(&b.x509v3_context(Some(ca), None))
-        .unwrap();
-    b.append_extension(akid).unwrap();
-    b.append_extension(ExtendedKeyUsage::new().client_auth().build().unwrap())
-        .unwrap();
-    b.sign(ca_key, MessageDigest::sha256()).unwrap();
-    (b.build(), key)
+    let leaf = certs::issue(
+        &Spec {
+            cn,
+            key_usage: Usage::Omit,
+            eku: Some(Eku::ClientAuth),
+            san: &[],
+            ski: false,
+            aki: Aki::IssuerSerial,
+            serial: Serial::Fixed(7),
+            ..Spec::default()
+        },
+        Some((ca, ca_key)),
+    );
+    (leaf.cert, leaf.key)
 }
 
 fn make_certs() -> Certs {

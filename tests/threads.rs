@@ -23,9 +23,7 @@ fn concurrent_reconfiguration_and_use() {
         .collect();
     let (server_cert, server_key) = common::make_ca("server");
     let chain = dir.path().join("chain.pem");
-    let mut pem = server_cert.to_pem().unwrap();
-    pem.extend(server_key.private_key_to_pem_pkcs8().unwrap());
-    std::fs::write(&chain, pem).unwrap();
+    pyssl_testsupport::certs::write_pem(&chain, &[&server_cert], Some(&server_key));
     let keylog = dir.path().join("keys.log");
 
     let mut handles = Vec::new();

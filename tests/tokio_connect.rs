@@ -4,42 +4,15 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use openssl::asn1::Asn1Time;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::PKey;
-use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-use openssl::x509::{X509, X509NameBuilder};
+use pyssl_testsupport::certs::{self, Spec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A self-signed `localhost` certificate (its own CA) in `cert.pem`, its key in `key.pem`.
 fn self_signed(dir: &std::path::Path) -> (String, String) {
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "localhost").unwrap();
-    let name = name.build();
-    let mut b = X509::builder().unwrap();
-    b.set_version(2).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-        .unwrap();
-    let san = SubjectAlternativeName::new()
-        .dns("localhost")
-        .build(&b.x509v3_context(None, None))
-        .unwrap();
-    b.append_extension(san).unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    let cert = b.build().to_pem().unwrap();
+    let anchor = certs::self_signed(&Spec::localhost_anchor());
     let (certfile, keyfile) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&certfile, &cert).unwrap();
-    std::fs::write(&keyfile, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    certs::write_pem(&certfile, &[&anchor.cert], None);
+    certs::write_pem(&keyfile, &[], Some(&anchor.key));
     (
         certfile.to_string_lossy().into_owned(),
         keyfile.to_string_lossy().into_owned(),

@@ -47,45 +47,6 @@ print(json.dumps(d, default=lambda o: o.hex()))
 const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const PEM_END: &str = "-----END CERTIFICATE-----";
 
-fn pyenv_root() -> PathBuf {
-    if let Some(r) = std::env::var_os("PYENV_ROOT") {
-        return PathBuf::from(r);
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-    Path::new(&home).join(".pyenv")
-}
-
-/// The interpreter for "3.X": `$PYSSL_PYTHON_3_X`, else pyenv's newest 3.X install, else
-/// `python3` if it is that version (the finder of the library's `tests/common`).
-fn find_python(version: &str) -> Option<PathBuf> {
-    let var = format!("PYSSL_PYTHON_{}", version.replace('.', "_"));
-    if let Some(p) = std::env::var_os(&var) {
-        return Some(PathBuf::from(p));
-    }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(pyenv_root().join("versions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&format!("{version}.")))
-        })
-        .map(|p| p.join("bin").join("python3"))
-        .filter(|p| p.exists())
-        .collect();
-    candidates.sort();
-    if let Some(p) = candidates.pop() {
-        return Some(p);
-    }
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .ok()?;
-    (String::from_utf8_lossy(&out.stdout).trim() == version).then(|| PathBuf::from("python3"))
-}
-
 /// A CPython with its test certificates, and the fixture files made from them.
 struct Oracle {
     version: &'static str,
@@ -94,27 +55,12 @@ struct Oracle {
     tmp: tempfile::TempDir,
 }
 
-/// The oracle for a profile; a missing interpreter fails the test unless
+/// The oracle for a profile, found as the library's tests find theirs
+/// (`pyssl_testsupport::python`); a missing interpreter fails the test unless
 /// `PYSSL_ALLOW_MISSING_PYTHON=1`.
 fn oracle(version: &'static str) -> Option<Oracle> {
-    let Some(python) = find_python(version) else {
-        if std::env::var("PYSSL_ALLOW_MISSING_PYTHON").as_deref() == Ok("1") {
-            eprintln!("!!!!! NOT RUN: no CPython {version} found !!!!!");
-            return None;
-        }
-        panic!(
-            "no CPython {version} found; set PYSSL_PYTHON_{}",
-            version.replace('.', "_")
-        );
-    };
-    let out = Command::new(&python)
-        .args([
-            "-c",
-            "import os,test;d=os.path.dirname(test.__file__);c=os.path.join(d,'certdata');print(c if os.path.isdir(c) else d)",
-        ])
-        .output()
-        .expect("run python");
-    let certdata = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let python = pyssl_testsupport::python::require_python(version)?;
+    let certdata = pyssl_testsupport::python::certdata(&python);
     assert!(
         certdata.join("pycacert.pem").is_file(),
         "no certdata at {certdata:?}"

@@ -12,6 +12,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use pyssl_testsupport::certs::{self, Serial, Spec, Usage};
 use serde_json::{Value, json};
 
 const PEERS_PY: &str = include_str!("../../oracle/hostile_peers.py");
@@ -19,47 +20,10 @@ const PEERS_PY: &str = include_str!("../../oracle/hostile_peers.py");
 const VERSION: &str = "3.13";
 const MB100: usize = 100 * 1024 * 1024;
 
-fn pyenv_root() -> PathBuf {
-    if let Some(r) = std::env::var_os("PYENV_ROOT") {
-        return PathBuf::from(r);
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-    Path::new(&home).join(".pyenv")
-}
-
-/// `$PYSSL_PYTHON_3_13`, else pyenv's newest 3.13 (the finder of the library's tests).
-fn find_python() -> Option<PathBuf> {
-    let var = format!("PYSSL_PYTHON_{}", VERSION.replace('.', "_"));
-    if let Some(p) = std::env::var_os(&var) {
-        return Some(PathBuf::from(p));
-    }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(pyenv_root().join("versions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&format!("{VERSION}.")))
-        })
-        .map(|p| p.join("bin").join("python3"))
-        .filter(|p| p.exists())
-        .collect();
-    candidates.sort();
-    candidates.pop()
-}
-
+/// The CPython to compare with (`pyssl_testsupport::python`): a missing one fails the test
+/// unless `PYSSL_ALLOW_MISSING_PYTHON=1`.
 fn python() -> Option<PathBuf> {
-    let p = find_python();
-    if p.is_none() {
-        assert!(
-            std::env::var("PYSSL_ALLOW_MISSING_PYTHON").as_deref() == Ok("1"),
-            "no CPython {VERSION} found; set PYSSL_PYTHON_3_13"
-        );
-        eprintln!("!!!!! NOT RUN: no CPython {VERSION} found !!!!!");
-    }
-    p
+    pyssl_testsupport::python::require_python(VERSION)
 }
 
 fn pyssl<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Output {
@@ -113,81 +77,24 @@ struct Certs {
     ca_pem: Vec<u8>,
 }
 
+/// A CA with the extensions VERIFY_X509_STRICT (3.13's default context) requires (serial 1),
+/// and a `localhost` server leaf it issued (serial 2: DNS SAN, AKI, serverAuth; no keyUsage or
+/// SKI): `ca.pem`, and `server.pem` with the leaf and its key.
 fn make_certs() -> Certs {
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::PKey;
-    use openssl::x509::extension::{
-        AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage,
-        SubjectAlternativeName, SubjectKeyIdentifier,
-    };
-    use openssl::x509::{X509Builder, X509NameBuilder};
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let cert = |cn: &str, issuer: Option<(&openssl::x509::X509, &PKey<_>)>| {
-        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_text("CN", cn).unwrap();
-        let name = name.build();
-        let mut b = X509Builder::new().unwrap();
-        b.set_version(2).unwrap();
-        let serial = BigNum::from_u32(if issuer.is_some() { 2 } else { 1 }).unwrap();
-        b.set_serial_number(&serial.to_asn1_integer().unwrap())
-            .unwrap();
-        b.set_subject_name(&name).unwrap();
-        b.set_pubkey(&key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-            .unwrap();
-        match issuer {
-            // Extensions that VERIFY_X509_STRICT (3.13's default context) requires.
-            None => {
-                b.set_issuer_name(&name).unwrap();
-                b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-                    .unwrap();
-                let usage = KeyUsage::new()
-                    .critical()
-                    .key_cert_sign()
-                    .crl_sign()
-                    .build()
-                    .unwrap();
-                b.append_extension(usage).unwrap();
-                let skid = SubjectKeyIdentifier::new()
-                    .build(&b.x509v3_context(None, None))
-                    .unwrap();
-                b.append_extension(skid).unwrap();
-                b.sign(&key, MessageDigest::sha256()).unwrap();
-            }
-            Some((ca, ca_key)) => {
-                b.set_issuer_name(ca.subject_name()).unwrap();
-                let san = SubjectAlternativeName::new()
-                    .dns(cn)
-                    .build(&b.x509v3_context(Some(ca), None))
-                    .unwrap();
-                b.append_extension(san).unwrap();
-                let akid = AuthorityKeyIdentifier::new()
-                    .keyid(true)
-                    .build(&b.x509v3_context(Some(ca), None))
-                    .unwrap();
-                b.append_extension(akid).unwrap();
-                b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
-                    .unwrap();
-                b.sign(ca_key, MessageDigest::sha256()).unwrap();
-            }
-        }
-        (b.build(), key)
-    };
-    let (ca, ca_key) = cert("hostile CLI CA", None);
-    let (leaf, key) = cert("localhost", Some((&ca, &ca_key)));
+    let ca = certs::self_signed(&Spec {
+        serial: Serial::Fixed(1),
+        ..Spec::ca("hostile CLI CA")
+    });
+    let leaf = ca.issue(&Spec {
+        serial: Serial::Fixed(2),
+        key_usage: Usage::Omit,
+        ski: false,
+        ..Spec::default()
+    });
     let dir = tempfile::tempdir().unwrap();
-    let ca_pem = ca.to_pem().unwrap();
+    let ca_pem = ca.cert_pem().into_bytes();
     std::fs::write(dir.path().join("ca.pem"), &ca_pem).unwrap();
-    let mut chain = leaf.to_pem().unwrap();
-    chain.extend(key.private_key_to_pem_pkcs8().unwrap());
-    std::fs::write(dir.path().join("server.pem"), chain).unwrap();
+    leaf.write_pem(&dir.path().join("server.pem"), &[]);
     Certs { dir, ca_pem }
 }
 

@@ -3,6 +3,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use pyssl_testsupport::certs::{self, Spec};
+
 fn pyssl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pyssl"))
 }
@@ -22,41 +24,10 @@ fn demo_runs_offline_and_shows_cpython_text() {
     assert!(text.contains("'0x80520050'\n"));
 }
 
-/// A self-signed 'localhost' certificate with its key, as one PEM file.
+/// A self-signed 'localhost' certificate (its own CA) with its key, as one PEM file.
 fn cert_file(dir: &std::path::Path) -> std::path::PathBuf {
-    use openssl::asn1::Asn1Time;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::PKey;
-    use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-    use openssl::x509::{X509, X509NameBuilder};
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "localhost").unwrap();
-    let name = name.build();
-    let mut b = X509::builder().unwrap();
-    b.set_version(2).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-        .unwrap();
-    let san = SubjectAlternativeName::new()
-        .dns("localhost")
-        .build(&b.x509v3_context(None, None))
-        .unwrap();
-    b.append_extension(san).unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    let mut pem = b.build().to_pem().unwrap();
-    pem.extend(key.private_key_to_pem_pkcs8().unwrap());
     let path = dir.join("localhost.pem");
-    std::fs::write(&path, pem).unwrap();
+    certs::self_signed(&Spec::localhost_anchor()).write_pem(&path, &[]);
     path
 }
 

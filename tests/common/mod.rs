@@ -7,7 +7,10 @@ pub mod dsl;
 
 use std::path::{Path, PathBuf};
 
+use openssl::pkey::{PKey, Private};
+use openssl::x509::X509;
 use pyssl::Profile;
+use pyssl_testsupport::certs::{self, Aki, KeyKind, Spec, Usage};
 use serde_json::{Value, json};
 
 /// The CPython side of the scenario language.
@@ -25,68 +28,13 @@ pub struct Oracle {
     pub certdata: PathBuf,
 }
 
-fn pyenv_root() -> PathBuf {
-    if let Some(r) = std::env::var_os("PYENV_ROOT") {
-        return PathBuf::from(r);
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-    Path::new(&home).join(".pyenv")
-}
-
-/// Find the interpreter for "3.X": `$PYSSL_PYTHON_3_X`, else pyenv's newest 3.X install,
-/// else `python3` if it is that version.
-pub fn find_python(version: &str) -> Option<PathBuf> {
-    let var = format!("PYSSL_PYTHON_{}", version.replace('.', "_"));
-    if let Some(p) = std::env::var_os(&var) {
-        return Some(PathBuf::from(p));
-    }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(pyenv_root().join("versions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&format!("{version}.")))
-        })
-        .map(|p| p.join("bin").join("python3"))
-        .filter(|p| p.exists())
-        .collect();
-    candidates.sort();
-    if let Some(p) = candidates.pop() {
-        return Some(p);
-    }
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .ok()?;
-    (String::from_utf8_lossy(&out.stdout).trim() == version).then(|| PathBuf::from("python3"))
-}
-
-/// The oracle for a profile version. A missing interpreter fails the test, unless
-/// `PYSSL_ALLOW_MISSING_PYTHON=1`, where it returns `None` after printing a loud NOT RUN line.
+/// The oracle for a profile version, found as `pyssl_testsupport::python::find_python` says
+/// (`$PYSSL_PYTHON_3_X`, pyenv's newest 3.X, `python3`). A missing interpreter fails the test,
+/// unless `PYSSL_ALLOW_MISSING_PYTHON=1`, where it returns `None` after printing a loud NOT
+/// RUN line.
 pub fn oracle(version: &str) -> Option<Oracle> {
-    let Some(python) = find_python(version) else {
-        if std::env::var("PYSSL_ALLOW_MISSING_PYTHON").as_deref() == Ok("1") {
-            eprintln!(
-                "!!!!! NOT RUN: no CPython {version} found; its comparison did not run !!!!!"
-            );
-            return None;
-        }
-        panic!(
-            "no CPython {version} interpreter found (pyenv); set PYSSL_PYTHON_{}",
-            version.replace('.', "_")
-        );
-    };
-    let out = Command::new(&python)
-        .args([
-            "-c",
-            "import os, test; d = os.path.dirname(test.__file__); c = os.path.join(d, 'certdata'); print(c if os.path.isdir(c) else d)",
-        ])
-        .output()
-        .expect("run python");
-    let certdata = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let python = pyssl_testsupport::python::require_python(version)?;
+    let certdata = pyssl_testsupport::python::certdata(&python);
     Some(Oracle {
         version: version.to_string(),
         python,
@@ -249,103 +197,31 @@ pub fn unsubstitute(v: &str, tmp: &Path) -> String {
     v.replace(&*tmp.to_string_lossy(), "$TMP")
 }
 
-/// A fresh self-signed CA certificate and its key (RSA 2048, SHA-256, 1 day), for tests that
-/// must not depend on fixture files.
-pub fn make_ca(
-    cn: &str,
-) -> (
-    openssl::x509::X509,
-    openssl::pkey::PKey<openssl::pkey::Private>,
-) {
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::hash::MessageDigest;
-    use openssl::pkey::PKey;
-    use openssl::rsa::Rsa;
-    use openssl::x509::extension::{BasicConstraints, KeyUsage};
-    use openssl::x509::{X509Builder, X509NameBuilder};
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    let serial = BigNum::from_u32(rand_serial())
-        .unwrap()
-        .to_asn1_integer()
-        .unwrap();
-    b.set_serial_number(&serial).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-        .unwrap();
-    b.append_extension(
-        KeyUsage::new()
-            .critical()
-            .key_cert_sign()
-            .crl_sign()
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    (b.build(), key)
+/// A fresh self-signed CA certificate and its key (RSA 2048, SHA-256, 1 day, no SKI), for
+/// tests that must not depend on fixture files.
+pub fn make_ca(cn: &str) -> (X509, PKey<Private>) {
+    let ca = certs::self_signed(&Spec {
+        key: KeyKind::Rsa(2048),
+        ski: false,
+        ..Spec::ca(cn)
+    });
+    (ca.cert, ca.key)
 }
 
-fn rand_serial() -> u32 {
-    let mut buf = [0u8; 4];
-    openssl::rand::rand_bytes(&mut buf).unwrap();
-    u32::from_le_bytes(buf) >> 1
-}
-
-/// A leaf certificate for `host` (DNS SAN, serverAuth) signed by `ca`.
-pub fn make_leaf(
-    ca: &openssl::x509::X509,
-    ca_key: &openssl::pkey::PKey<openssl::pkey::Private>,
-    host: &str,
-) -> (
-    openssl::x509::X509,
-    openssl::pkey::PKey<openssl::pkey::Private>,
-) {
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::PKey;
-    use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
-    use openssl::x509::{X509Builder, X509NameBuilder};
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", host).unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    let serial = BigNum::from_u32(rand_serial())
-        .unwrap()
-        .to_asn1_integer()
-        .unwrap();
-    b.set_serial_number(&serial).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(ca.subject_name()).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
-    let san = SubjectAlternativeName::new()
-        .dns(host)
-        .build(&b.x509v3_context(Some(ca), None))
-        .unwrap();
-    b.append_extension(san).unwrap();
-    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
-        .unwrap();
-    b.sign(ca_key, MessageDigest::sha256()).unwrap();
-    (b.build(), key)
+/// A leaf certificate for `host` (P-256, DNS SAN, serverAuth; no keyUsage, SKI or AKI)
+/// signed by `ca`.
+pub fn make_leaf(ca: &X509, ca_key: &PKey<Private>, host: &str) -> (X509, PKey<Private>) {
+    let dns = format!("DNS:{host}");
+    let leaf = certs::issue(
+        &Spec {
+            cn: host,
+            san: &[&dns],
+            key_usage: Usage::Omit,
+            ski: false,
+            aki: Aki::Omit,
+            ..Spec::default()
+        },
+        Some((ca, ca_key)),
+    );
+    (leaf.cert, leaf.key)
 }

@@ -7,174 +7,20 @@
 
 use std::path::{Path, PathBuf};
 
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
-use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
-    SubjectKeyIdentifier,
-};
-use openssl::x509::{X509, X509Builder, X509NameBuilder};
+use openssl::x509::X509;
+use pyssl_testsupport::certs::{self, Constraints, Eku, Issued, KeyKind, Serial, Spec};
 
-pub struct Issued {
-    pub cert: X509,
-    pub key: PKey<Private>,
-}
-
-#[derive(Clone, Copy)]
-pub enum KeyKind {
-    Rsa(u32),
-    Ec,
-    Ed25519,
-}
-
-fn key(kind: KeyKind) -> PKey<Private> {
-    match kind {
-        KeyKind::Rsa(bits) => PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap(),
-        KeyKind::Ec => {
-            let g = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-            PKey::from_ec_key(EcKey::generate(&g).unwrap()).unwrap()
-        }
-        KeyKind::Ed25519 => PKey::generate_ed25519().unwrap(),
-    }
-}
-
-/// What a certificate should look like.
-pub struct Spec<'a> {
-    pub cn: &'a str,
-    pub key: KeyKind,
-    pub ca: bool,
-    pub ca_critical: bool,
-    pub san: &'a [&'a str],
-    pub eku: Option<&'a str>,
-    pub days_from: i64,
-    pub days_to: i64,
-    pub digest: MessageDigest,
-    pub serial: u32,
-}
-
-impl Default for Spec<'_> {
-    fn default() -> Self {
-        Spec {
-            cn: "localhost",
-            key: KeyKind::Ec,
-            ca: false,
-            ca_critical: true,
-            san: &["DNS:localhost"],
-            eku: Some("serverAuth"),
-            days_from: -1,
-            days_to: 30,
-            digest: MessageDigest::sha256(),
-            serial: 1,
-        }
-    }
-}
-
-fn time(days: i64) -> Asn1Time {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    Asn1Time::from_unix(now + days * 86400).unwrap()
-}
-
-/// Issue a certificate (self-signed when `issuer` is `None`).
-pub fn issue(spec: &Spec<'_>, issuer: Option<&Issued>) -> Issued {
-    let key = key(spec.key);
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("O", "pyssl tests").unwrap();
-    name.append_entry_by_text("CN", spec.cn).unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(
-        &BigNum::from_u32(spec.serial)
-            .unwrap()
-            .to_asn1_integer()
-            .unwrap(),
-    )
-    .unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(issuer.map_or(&name, |i| i.cert.subject_name()))
-        .unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&time(spec.days_from)).unwrap();
-    b.set_not_after(&time(spec.days_to)).unwrap();
-    if spec.ca {
-        let mut bc = BasicConstraints::new();
-        if spec.ca_critical {
-            bc.critical();
-        }
-        b.append_extension(bc.ca().build().unwrap()).unwrap();
-        b.append_extension(
-            KeyUsage::new()
-                .critical()
-                .key_cert_sign()
-                .crl_sign()
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
-    } else {
-        b.append_extension(
-            KeyUsage::new()
-                .critical()
-                .digital_signature()
-                .key_encipherment()
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
-        if let Some(eku) = spec.eku {
-            let mut e = ExtendedKeyUsage::new();
-            match eku {
-                "serverAuth" => e.server_auth(),
-                "clientAuth" => e.client_auth(),
-                _ => e.server_auth().client_auth(),
-            };
-            b.append_extension(e.build().unwrap()).unwrap();
-        }
-    }
-    let ski = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(None, None))
-        .unwrap();
-    b.append_extension(ski).unwrap();
-    if let Some(i) = issuer {
-        let aki = AuthorityKeyIdentifier::new()
-            .keyid(true)
-            .build(&b.x509v3_context(Some(&i.cert), None))
-            .unwrap();
-        b.append_extension(aki).unwrap();
-    }
-    if !spec.san.is_empty() {
-        let mut san = SubjectAlternativeName::new();
-        for s in spec.san {
-            let (kind, value) = s.split_once(':').unwrap();
-            match kind {
-                "DNS" => san.dns(value),
-                "IP" => san.ip(value),
-                _ => panic!("SAN kind {kind}"),
-            };
-        }
-        let ext = san
-            .build(&b.x509v3_context(issuer.map(|i| &*i.cert), None))
-            .unwrap();
-        b.append_extension(ext).unwrap();
-    }
-    let signer = issuer.map_or(&key, |i| &i.key);
-    let digest = if matches!(spec.key, KeyKind::Ed25519) && issuer.is_none() {
-        MessageDigest::null()
-    } else {
-        spec.digest
-    };
-    b.sign(signer, digest).unwrap();
-    Issued {
-        cert: b.build(),
-        key,
+/// What the scenarios' certificates share unless they say otherwise: a P-256 server leaf for
+/// `localhost` (O=pyssl tests), valid from yesterday for 30 days, serial 1.
+fn base() -> Spec<'static> {
+    Spec {
+        org: Some("pyssl tests"),
+        days_from: -1,
+        days_to: 30,
+        serial: Serial::Fixed(1),
+        ..Spec::default()
     }
 }
 
@@ -189,15 +35,8 @@ impl CertDir {
     }
 }
 
-fn write(dir: &Path, name: &str, certs: &[&X509], key: Option<&PKey<Private>>) {
-    let mut pem = Vec::new();
-    for c in certs {
-        pem.extend(c.to_pem().unwrap());
-    }
-    if let Some(k) = key {
-        pem.extend(k.private_key_to_pem_pkcs8().unwrap());
-    }
-    std::fs::write(dir.join(name), pem).unwrap();
+fn write(dir: &Path, name: &str, chain: &[&X509], key: Option<&PKey<Private>>) {
+    certs::write_pem(&dir.join(name), chain, key);
 }
 
 /// Generate every certificate the scenarios name.
@@ -206,42 +45,33 @@ pub fn generate() -> CertDir {
     let p = dir.path().to_path_buf();
     let ca_spec = |cn| Spec {
         cn,
-        ca: true,
+        constraints: Constraints::Ca,
         san: &[],
         eku: None,
         days_to: 365,
-        ..Spec::default()
+        ..base()
     };
-    let root = issue(&ca_spec("pyssl Test Root"), None);
+    let root = certs::self_signed(&ca_spec("pyssl Test Root"));
     write(&p, "root.crt", &[&root.cert], None);
-    let other_root = issue(&ca_spec("pyssl Other Root"), None);
-    let inter = issue(
-        &Spec {
-            serial: 2,
-            ..ca_spec("pyssl Test Intermediate")
-        },
-        Some(&root),
-    );
+    let other_root = certs::self_signed(&ca_spec("pyssl Other Root"));
+    let inter = root.issue(&Spec {
+        serial: Serial::Fixed(2),
+        ..ca_spec("pyssl Test Intermediate")
+    });
     write(&p, "inter.crt", &[&inter.cert], None);
-    let weak_ca = issue(
-        &Spec {
-            ca_critical: false,
-            serial: 3,
-            ..ca_spec("pyssl Noncritical CA")
-        },
-        Some(&root),
-    );
+    let weak_ca = root.issue(&Spec {
+        constraints: Constraints::CaNonCritical,
+        serial: Serial::Fixed(3),
+        ..ca_spec("pyssl Noncritical CA")
+    });
     let leaf = |spec: Spec<'_>, issuer: &Issued, name: &str, chain: &[&X509]| {
-        let l = issue(&spec, Some(issuer));
-        let mut certs = vec![&l.cert];
-        certs.extend_from_slice(chain);
-        write(&p, name, &certs, Some(&l.key));
+        issuer.issue(&spec).write_pem(&p.join(name), chain);
     };
     let san_local: &[&str] = &["DNS:localhost", "IP:127.0.0.1"];
     leaf(
         Spec {
             san: san_local,
-            ..Spec::default()
+            ..base()
         },
         &root,
         "ec.pem",
@@ -251,8 +81,8 @@ pub fn generate() -> CertDir {
         Spec {
             key: KeyKind::Rsa(2048),
             san: san_local,
-            serial: 10,
-            ..Spec::default()
+            serial: Serial::Fixed(10),
+            ..base()
         },
         &root,
         "rsa.pem",
@@ -262,8 +92,8 @@ pub fn generate() -> CertDir {
         Spec {
             key: KeyKind::Ed25519,
             san: san_local,
-            serial: 11,
-            ..Spec::default()
+            serial: Serial::Fixed(11),
+            ..base()
         },
         &root,
         "ed25519.pem",
@@ -273,8 +103,8 @@ pub fn generate() -> CertDir {
         Spec {
             days_from: -30,
             days_to: -1,
-            serial: 12,
-            ..Spec::default()
+            serial: Serial::Fixed(12),
+            ..base()
         },
         &root,
         "expired.pem",
@@ -284,8 +114,8 @@ pub fn generate() -> CertDir {
         Spec {
             days_from: 5,
             days_to: 30,
-            serial: 13,
-            ..Spec::default()
+            serial: Serial::Fixed(13),
+            ..base()
         },
         &root,
         "notyet.pem",
@@ -295,8 +125,8 @@ pub fn generate() -> CertDir {
         Spec {
             cn: "wild",
             san: &["DNS:*.example.test"],
-            serial: 14,
-            ..Spec::default()
+            serial: Serial::Fixed(14),
+            ..base()
         },
         &root,
         "wildcard.pem",
@@ -306,8 +136,8 @@ pub fn generate() -> CertDir {
         Spec {
             cn: "partial",
             san: &["DNS:f*.example.test"],
-            serial: 15,
-            ..Spec::default()
+            serial: Serial::Fixed(15),
+            ..base()
         },
         &root,
         "partial.pem",
@@ -317,8 +147,8 @@ pub fn generate() -> CertDir {
         Spec {
             cn: "ip",
             san: &["IP:127.0.0.1", "IP:::1"],
-            serial: 16,
-            ..Spec::default()
+            serial: Serial::Fixed(16),
+            ..base()
         },
         &root,
         "ip.pem",
@@ -331,8 +161,8 @@ pub fn generate() -> CertDir {
                 "DNS:xn--knig-5qa.example.test",
                 "DNS:xn--knigsgsschen-lcb0w.example.test",
             ],
-            serial: 17,
-            ..Spec::default()
+            serial: Serial::Fixed(17),
+            ..base()
         },
         &root,
         "idn.pem",
@@ -341,20 +171,17 @@ pub fn generate() -> CertDir {
     leaf(
         Spec {
             san: &[],
-            serial: 18,
-            ..Spec::default()
+            serial: Serial::Fixed(18),
+            ..base()
         },
         &root,
         "cnonly.pem",
         &[],
     );
-    let selfsigned = issue(
-        &Spec {
-            serial: 19,
-            ..Spec::default()
-        },
-        None,
-    );
+    let selfsigned = certs::self_signed(&Spec {
+        serial: Serial::Fixed(19),
+        ..base()
+    });
     write(
         &p,
         "selfsigned.pem",
@@ -364,8 +191,8 @@ pub fn generate() -> CertDir {
     write(&p, "selfsigned.crt", &[&selfsigned.cert], None);
     leaf(
         Spec {
-            serial: 20,
-            ..Spec::default()
+            serial: Serial::Fixed(20),
+            ..base()
         },
         &other_root,
         "unknownca.pem",
@@ -373,8 +200,8 @@ pub fn generate() -> CertDir {
     );
     leaf(
         Spec {
-            serial: 21,
-            ..Spec::default()
+            serial: Serial::Fixed(21),
+            ..base()
         },
         &inter,
         "leaf_only.pem",
@@ -382,8 +209,8 @@ pub fn generate() -> CertDir {
     );
     leaf(
         Spec {
-            serial: 22,
-            ..Spec::default()
+            serial: Serial::Fixed(22),
+            ..base()
         },
         &inter,
         "leaf_chain.pem",
@@ -391,8 +218,8 @@ pub fn generate() -> CertDir {
     );
     leaf(
         Spec {
-            serial: 23,
-            ..Spec::default()
+            serial: Serial::Fixed(23),
+            ..base()
         },
         &weak_ca,
         "noncritical.pem",
@@ -400,9 +227,9 @@ pub fn generate() -> CertDir {
     );
     leaf(
         Spec {
-            eku: Some("clientAuth"),
-            serial: 24,
-            ..Spec::default()
+            eku: Some(Eku::ClientAuth),
+            serial: Serial::Fixed(24),
+            ..base()
         },
         &root,
         "eku_client.pem",
@@ -411,8 +238,8 @@ pub fn generate() -> CertDir {
     leaf(
         Spec {
             key: KeyKind::Rsa(1024),
-            serial: 25,
-            ..Spec::default()
+            serial: Serial::Fixed(25),
+            ..base()
         },
         &root,
         "rsa1024.pem",
@@ -422,8 +249,8 @@ pub fn generate() -> CertDir {
         Spec {
             key: KeyKind::Rsa(2048),
             digest: MessageDigest::sha1(),
-            serial: 26,
-            ..Spec::default()
+            serial: Serial::Fixed(26),
+            ..base()
         },
         &root,
         "sha1.pem",
@@ -433,24 +260,21 @@ pub fn generate() -> CertDir {
         Spec {
             cn: "client",
             san: &[],
-            eku: Some("clientAuth"),
-            serial: 27,
-            ..Spec::default()
+            eku: Some(Eku::ClientAuth),
+            serial: Serial::Fixed(27),
+            ..base()
         },
         &root,
         "client.pem",
         &[],
     );
-    let client_self = issue(
-        &Spec {
-            cn: "rogue client",
-            san: &[],
-            eku: Some("clientAuth"),
-            serial: 28,
-            ..Spec::default()
-        },
-        None,
-    );
+    let client_self = certs::self_signed(&Spec {
+        cn: "rogue client",
+        san: &[],
+        eku: Some(Eku::ClientAuth),
+        serial: Serial::Fixed(28),
+        ..base()
+    });
     write(
         &p,
         "client_selfsigned.pem",
@@ -461,8 +285,8 @@ pub fn generate() -> CertDir {
         Spec {
             cn: "other",
             san: &["DNS:other.example.test"],
-            serial: 29,
-            ..Spec::default()
+            serial: Serial::Fixed(29),
+            ..base()
         },
         &root,
         "other.pem",

@@ -232,34 +232,22 @@ fn worker_entry() {
     std::fs::write(req.with_extension("out.json"), out.to_string()).unwrap();
 }
 
-/// A throwaway server certificate for the CLIENT cases (the client does not verify it).
+/// A throwaway server certificate for the CLIENT cases (the client does not verify it):
+/// self-signed, `localhost`, serial 0, no extensions, valid for 30 days; with its key in one
+/// file.
 fn server_keycert(dir: &Path) -> PathBuf {
-    use openssl::asn1::Asn1Time;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::PKey;
-    use openssl::x509::{X509Builder, X509NameBuilder};
-
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "localhost").unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
-        .unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    let mut pem = b.build().to_pem().unwrap();
-    pem.extend(key.private_key_to_pem_pkcs8().unwrap());
+    use pyssl_testsupport::certs::{self, Serial, Spec, Usage};
+    let cert = certs::self_signed(&Spec {
+        serial: Serial::Fixed(0),
+        key_usage: Usage::Omit,
+        eku: None,
+        san: &[],
+        ski: false,
+        days_to: 30,
+        ..Spec::default()
+    });
     let path = dir.join("server-keycert.pem");
-    std::fs::write(&path, pem).unwrap();
+    cert.write_pem(&path, &[]);
     path
 }
 

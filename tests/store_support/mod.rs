@@ -10,133 +10,33 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
 use openssl::ssl::{ErrorCode, Ssl, SslContext as RawContext, SslMethod, SslStream};
-use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
-    SubjectKeyIdentifier,
-};
-use openssl::x509::{X509, X509Builder, X509NameBuilder};
+use openssl::x509::X509;
 use pyssl::SslContext;
+use pyssl_testsupport::certs::{self, Constraints, Spec, Usage};
 
 /// A certificate and its key.
-pub struct Issued {
-    pub cert: X509,
-    pub key: PKey<Private>,
-}
+pub use pyssl_testsupport::certs::Issued;
+/// Certificates as PEM text, concatenated (not every test target that includes this module
+/// uses it).
+#[allow(unused_imports)]
+pub use pyssl_testsupport::certs::pem;
 
-fn serial() -> BigNum {
-    let mut n = BigNum::new().unwrap();
-    n.rand(63, openssl::bn::MsbOption::MAYBE_ZERO, false)
-        .unwrap();
-    n
-}
-
-fn ec_key() -> PKey<Private> {
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap()
-}
-
-/// A self-signed CA (P-256, SHA-256, one day), with the extensions `VERIFY_X509_STRICT`
-/// expects.
+/// A self-signed CA (P-256, SHA-256, one day, random serial), with the extensions
+/// `VERIFY_X509_STRICT` expects (critical basicConstraints and keyUsage, SKI).
 pub fn make_ca(cn: &str) -> Issued {
-    let key = ec_key();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(&serial().to_asn1_integer().unwrap())
-        .unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-        .unwrap();
-    b.append_extension(
-        KeyUsage::new()
-            .critical()
-            .key_cert_sign()
-            .crl_sign()
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
-    let ski = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(None, None))
-        .unwrap();
-    b.append_extension(ski).unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    Issued {
-        cert: b.build(),
-        key,
-    }
+    certs::self_signed(&Spec::ca(cn))
 }
 
-/// A server certificate for `localhost` issued by `ca`.
+/// A server certificate for `localhost` issued by `ca`: `CA:FALSE`, keyUsage
+/// `digitalSignature`, serverAuth, DNS SAN, SKI and AKI, so that it satisfies
+/// `VERIFY_X509_STRICT`.
 pub fn make_leaf(ca: &Issued) -> Issued {
-    let key = ec_key();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "localhost").unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(&serial().to_asn1_integer().unwrap())
-        .unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(ca.cert.subject_name()).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
-    b.append_extension(BasicConstraints::new().build().unwrap())
-        .unwrap();
-    b.append_extension(
-        KeyUsage::new()
-            .critical()
-            .digital_signature()
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
-    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
-        .unwrap();
-    let san = SubjectAlternativeName::new()
-        .dns("localhost")
-        .build(&b.x509v3_context(Some(&ca.cert), None))
-        .unwrap();
-    b.append_extension(san).unwrap();
-    let ski = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(Some(&ca.cert), None))
-        .unwrap();
-    b.append_extension(ski).unwrap();
-    let aki = AuthorityKeyIdentifier::new()
-        .keyid(true)
-        .build(&b.x509v3_context(Some(&ca.cert), None))
-        .unwrap();
-    b.append_extension(aki).unwrap();
-    b.sign(&ca.key, MessageDigest::sha256()).unwrap();
-    Issued {
-        cert: b.build(),
-        key,
-    }
-}
-
-pub fn pem(certs: &[&X509]) -> String {
-    certs
-        .iter()
-        .map(|c| String::from_utf8(c.to_pem().unwrap()).unwrap())
-        .collect()
+    ca.issue(&Spec {
+        constraints: Constraints::Leaf,
+        key_usage: Usage::DigitalSignature,
+        ..Spec::default()
+    })
 }
 
 /// Put `ca` into `dir` under its subject hash, as `c_rehash` names it (`<hash>.0`).
