@@ -1,13 +1,14 @@
 //! A hostile peer after a real handshake: a client and a server `SslObject` complete a TLS 1.3
-//! handshake in memory, then arbitrary bytes go into the incoming `MemoryBio` of one of them
-//! (bit 0 of the first byte: client or server), optionally after a genuine application-data
+//! handshake in memory (resuming a session, see `pyssl_fuzz::resumed_pair`), then arbitrary
+//! bytes go into the incoming `MemoryBio` of one of them (bit 0 of the first byte: client or
+//! server), optionally after a genuine application-data
 //! record from the other side (bit 1) and followed by end of file (bit 2). The connection then
 //! reads, writes and shuts down. Never a panic, abort or sanitizer report; every failure is an
 //! SSLError (or one of its subclasses).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pyssl_fuzz::{check_tls_error, handshake, pair};
+use pyssl_fuzz::{check_tls_error, resumed_pair};
 
 fuzz_target!(|data: &[u8]| {
     run(data);
@@ -18,8 +19,7 @@ fn run(data: &[u8]) {
     let Some((&mode, data)) = data.split_first() else {
         return;
     };
-    let (mut client, mut server) = pair();
-    handshake(&mut client, &mut server);
+    let (mut client, mut server) = resumed_pair();
     let (target, other) = if mode & 1 == 0 {
         (&mut client, &mut server)
     } else {

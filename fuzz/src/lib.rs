@@ -1,7 +1,8 @@
 //! Shared setup of the connection fuzz targets: a CA and a certificate for `localhost`, made
 //! once per process, and the client and server contexts that trust and serve them.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
@@ -11,7 +12,10 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
 use openssl::x509::{X509, X509Builder, X509NameBuilder};
-use pyssl::{CaData, MemoryBio, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SslContext, SslObject};
+use pyssl::{
+    BioOptions, CaData, MemoryBio, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SslContext, SslObject,
+    SslSession,
+};
 
 /// The contexts every connection target uses.
 pub struct Peers {
@@ -145,6 +149,53 @@ pub fn server_end() -> End {
 /// A client and a server connection, not yet handshaken.
 pub fn pair() -> (End, End) {
     (client_end(), server_end())
+}
+
+/// A client and a server that have completed a TLS 1.3 handshake, by resuming one session
+/// of a first full handshake (`session=`): no certificate is sent, signed or verified, which
+/// makes a handshaken pair several times cheaper for the targets that need one per input.
+/// The connection state after it (keys, record layer, post-handshake messages) is the same
+/// kind as after a full handshake.
+///
+/// The session comes from a full handshake made again every ten minutes, well inside the
+/// ticket lifetime (OpenSSL's default is two hours), so every pair really resumes.
+pub fn resumed_pair() -> (End, End) {
+    static SESSION: Mutex<Option<(SslSession, Instant)>> = Mutex::new(None);
+    let mut slot = SESSION.lock().unwrap_or_else(|p| p.into_inner());
+    if slot
+        .as_ref()
+        .is_none_or(|(_, made)| made.elapsed() > Duration::from_secs(600))
+    {
+        let (mut client, mut server) = pair();
+        handshake(&mut client, &mut server);
+        *slot = Some((
+            client.obj.session().expect("a session ticket"),
+            Instant::now(),
+        ));
+    }
+    let session = &slot.as_ref().expect("a session").0;
+    let (incoming, outgoing) = (MemoryBio::new(), MemoryBio::new());
+    let obj = peers()
+        .client
+        .wrap_bio_with(
+            &incoming,
+            &outgoing,
+            BioOptions {
+                server_hostname: Some("localhost".into()),
+                session: Some(session),
+                ..BioOptions::default()
+            },
+        )
+        .expect("wrap_bio");
+    let mut client = End {
+        obj,
+        incoming,
+        outgoing,
+    };
+    let mut server = server_end();
+    handshake(&mut client, &mut server);
+    assert!(client.obj.session_reused(), "the session was not resumed");
+    (client, server)
 }
 
 /// Runs the handshake between the two ends through their memory BIOs.
