@@ -105,10 +105,15 @@ bitflags::bitflags! {
     }
 }
 
+/// An `IntEnum` of the `ssl` module as a Rust newtype: the members as associated constants
+/// (Rust names, e.g. `AlertDescription::CLOSE_NOTIFY`), their Python names (`$prefix` + the
+/// Rust name, e.g. `ALERT_DESCRIPTION_CLOSE_NOTIFY`) and the Python class name (`$class`) for
+/// `repr()`/`str()`.
 macro_rules! int_enum {
     (
         $(#[$meta:meta])*
-        $name:ident($repr:ty) { $( $(#[$cmeta:meta])* $cname:ident = $val:expr ),* $(,)? }
+        $name:ident($repr:ty) as $class:literal, prefix $prefix:literal
+        { $( $(#[$cmeta:meta])* $cname:ident = $val:expr ),* $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,10 +122,14 @@ macro_rules! int_enum {
         impl $name {
             $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
 
-            /// Every named member, in definition order.
-            pub const MEMBERS: &'static [(&'static str, $name)] = &[ $( (stringify!($cname), $name($val)) ),* ];
+            /// Every named member with its Python name, in definition order.
+            pub const MEMBERS: &'static [(&'static str, $name)] =
+                &[ $( (concat!($prefix, stringify!($cname)), $name($val)) ),* ];
 
-            /// The member's Python name, if the value has one.
+            /// The Python class name (`repr()` shows it).
+            pub const PYTHON_CLASS: &'static str = $class;
+
+            /// The member's Python name (`x.name`), if the value has one.
             pub fn name(self) -> Option<&'static str> {
                 Self::MEMBERS.iter().find(|(_, v)| *v == self).map(|(n, _)| *n)
             }
@@ -129,19 +138,32 @@ macro_rules! int_enum {
             pub fn value(self) -> $repr {
                 self.0
             }
+
+            /// Python's `str(x)` under `profile`: the integer from 3.11, `Class.NAME` before.
+            pub fn python_str(self, profile: crate::Profile) -> String {
+                match self.name() {
+                    Some(n) if !profile.messages.int_enum_str_is_value => {
+                        format!("{}.{}", Self::PYTHON_CLASS, n)
+                    }
+                    _ => self.0.to_string(),
+                }
+            }
         }
 
         impl fmt::Debug for $name {
+            /// Python's `repr()` of a member (`<TLSVersion.TLSv1_2: 771>`); a value without a
+            /// member shows as `TLSVersion(5)`.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match self.name() {
-                    Some(n) => write!(f, "<{}.{}: {}>", stringify!($name), n, self.0),
-                    None => write!(f, "{}({})", stringify!($name), self.0),
+                    Some(n) => write!(f, "<{}.{}: {}>", Self::PYTHON_CLASS, n, self.0),
+                    None => write!(f, "{}({})", Self::PYTHON_CLASS, self.0),
                 }
             }
         }
 
         impl fmt::Display for $name {
-            /// Like Python's `str()` of an IntEnum member: the integer.
+            /// The integer, as Python 3.11+'s `str()` of an IntEnum member (3.7–3.10 show
+            /// `Class.NAME`: see `python_str`).
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}", self.0)
             }
@@ -152,7 +174,7 @@ macro_rules! int_enum {
 int_enum! {
     /// `ssl.VerifyMode` (`CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`). Any integer can be held;
     /// [`crate::SslContext::set_verify_mode`] rejects values CPython rejects.
-    VerifyMode(i32) {
+    VerifyMode(i32) as "VerifyMode", prefix "" {
         /// `CERT_NONE`.
         CERT_NONE = 0,
         /// `CERT_OPTIONAL`.
@@ -164,7 +186,7 @@ int_enum! {
 
 int_enum! {
     /// `ssl.TLSVersion`. Any integer can be held; the version setters reject what CPython rejects.
-    TlsVersion(i32) {
+    TlsVersion(i32) as "TLSVersion", prefix "" {
         /// `TLSVersion.MINIMUM_SUPPORTED` (-2).
         MINIMUM_SUPPORTED = -2,
         /// `TLSVersion.SSLv3`.
@@ -185,7 +207,7 @@ int_enum! {
 int_enum! {
     /// `ssl._SSLMethod`, the `PROTOCOL_*` constants. Any integer can be held;
     /// [`crate::SslContext::new`] rejects what CPython rejects.
-    Protocol(i32) {
+    Protocol(i32) as "_SSLMethod", prefix "" {
         /// `PROTOCOL_TLS` (= `PROTOCOL_SSLv23`).
         PROTOCOL_TLS = 2,
         /// `PROTOCOL_TLSv1` (deprecated).
@@ -203,7 +225,7 @@ int_enum! {
 
 int_enum! {
     /// `ssl.AlertDescription` (`ALERT_DESCRIPTION_*`).
-    AlertDescription(i32) {
+    AlertDescription(i32) as "AlertDescription", prefix "ALERT_DESCRIPTION_" {
         /// `ALERT_DESCRIPTION_CLOSE_NOTIFY`.
         CLOSE_NOTIFY = sys::SSL_AD_CLOSE_NOTIFY,
         /// `ALERT_DESCRIPTION_UNEXPECTED_MESSAGE`.
@@ -263,7 +285,7 @@ int_enum! {
 
 int_enum! {
     /// `ssl.SSLErrorNumber` (`SSL_ERROR_*`): the `errno` of errors raised by connections.
-    SslErrorNumber(i32) {
+    SslErrorNumber(i32) as "SSLErrorNumber", prefix "" {
         /// `SSL_ERROR_SSL`.
         SSL_ERROR_SSL = 1,
         /// `SSL_ERROR_WANT_READ`.
@@ -513,51 +535,10 @@ pub fn python_constants(version: (u32, u32)) -> Vec<(&'static str, i128)> {
         out.push((n, i128::from(v)));
     }
     for (name, v) in AlertDescription::MEMBERS {
-        out.push((alert_name(name), i128::from(v.0)));
+        out.push((name, i128::from(v.0)));
     }
     for (name, v) in SslErrorNumber::MEMBERS {
         out.push((name, i128::from(v.0)));
     }
     out
-}
-
-/// `"HANDSHAKE_FAILURE"` → `"ALERT_DESCRIPTION_HANDSHAKE_FAILURE"` (static, from a fixed set).
-fn alert_name(member: &str) -> &'static str {
-    macro_rules! names {
-        ($($m:ident),*) => {
-            match member {
-                $( stringify!($m) => concat!("ALERT_DESCRIPTION_", stringify!($m)), )*
-                _ => "ALERT_DESCRIPTION_UNKNOWN",
-            }
-        };
-    }
-    names!(
-        CLOSE_NOTIFY,
-        UNEXPECTED_MESSAGE,
-        BAD_RECORD_MAC,
-        RECORD_OVERFLOW,
-        DECOMPRESSION_FAILURE,
-        HANDSHAKE_FAILURE,
-        BAD_CERTIFICATE,
-        UNSUPPORTED_CERTIFICATE,
-        CERTIFICATE_REVOKED,
-        CERTIFICATE_EXPIRED,
-        CERTIFICATE_UNKNOWN,
-        ILLEGAL_PARAMETER,
-        UNKNOWN_CA,
-        ACCESS_DENIED,
-        DECODE_ERROR,
-        DECRYPT_ERROR,
-        PROTOCOL_VERSION,
-        INSUFFICIENT_SECURITY,
-        INTERNAL_ERROR,
-        USER_CANCELLED,
-        NO_RENEGOTIATION,
-        UNSUPPORTED_EXTENSION,
-        CERTIFICATE_UNOBTAINABLE,
-        UNRECOGNIZED_NAME,
-        BAD_CERTIFICATE_STATUS_RESPONSE,
-        BAD_CERTIFICATE_HASH_VALUE,
-        UNKNOWN_PSK_IDENTITY
-    )
 }

@@ -152,6 +152,9 @@ pub struct InterpreterMessages {
     /// A connection timeout is `TimeoutError` (3.10+, where `socket.timeout` became its
     /// alias) rather than `socket.timeout`.
     pub timeout_is_timeout_error: bool,
+    /// `str()` of an `IntEnum` member (`ssl.CERT_NONE`, `TLSVersion.TLSv1_2`, ...) is its
+    /// value (3.11+) rather than `Class.NAME`.
+    pub int_enum_str_is_value: bool,
 }
 
 /// See [`InterpreterMessages::idna_errors`]: which generation of CPython's `idna` codec
@@ -214,6 +217,7 @@ impl Profile {
             readonly_property: ReadonlyPropertyMessage::CantSet,
             idna_errors: IdnaErrors::Wrapped,
             timeout_is_timeout_error: false,
+            int_enum_str_is_value: false,
         },
     };
 
@@ -261,6 +265,7 @@ impl Profile {
             readonly_property: ReadonlyPropertyMessage::CantSetNamed,
             idna_errors: IdnaErrors::Wrapped,
             timeout_is_timeout_error: true,
+            int_enum_str_is_value: false,
         },
         ..Profile::PY39
     };
@@ -278,6 +283,7 @@ impl Profile {
             readonly_property: ReadonlyPropertyMessage::NoSetter,
             idna_errors: IdnaErrors::Wrapped,
             timeout_is_timeout_error: true,
+            int_enum_str_is_value: true,
         },
         ..Profile::PY310
     };
@@ -295,6 +301,7 @@ impl Profile {
             readonly_property: ReadonlyPropertyMessage::NoSetter,
             idna_errors: IdnaErrors::Bare,
             timeout_is_timeout_error: true,
+            int_enum_str_is_value: true,
         },
         ..Profile::PY311
     };
