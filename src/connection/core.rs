@@ -575,6 +575,10 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn get_channel_binding(&self, cb_type: &str) -> Result<Option<Vec<u8>>> {
+        // The argument is a C string to CPython.
+        if cb_type.contains('\0') {
+            return Err(Error::value("embedded null character"));
+        }
         if cb_type != "tls-unique" {
             return Err(Error::value(format!(
                 "'{cb_type}' channel binding type not implemented"

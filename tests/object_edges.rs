@@ -1,7 +1,7 @@
-//! Read sizes, write lengths and empty writes of `SSLObject` / `MemoryBIO`, against every
-//! live interpreter: the size conversions (C `int` through 3.9, `Py_ssize_t` and a `bytes`
-//! allocation from 3.10), `MemoryError` for a buffer that cannot be allocated, and what
-//! `write(b"")` does before the handshake, after it and after `unwrap()`.
+//! Edge cases of `SSLObject` / `MemoryBIO` arguments, against every live interpreter: read
+//! sizes and write lengths (C `int` through 3.9, `Py_ssize_t` and a `bytes` allocation from
+//! 3.10), `MemoryError` for a buffer that cannot be allocated, what `write(b"")` does before
+//! the handshake, after it and after `unwrap()`, and channel-binding types.
 //!
 //! The huge sizes cost nothing: pyssl reserves read buffers without touching them, and the
 //! big write buffers are zeroed pages from `calloc` (Rust) and `mmap` (Python) that no side
@@ -90,6 +90,9 @@ fresh = client_ctx.wrap_bio(ssl.MemoryBIO(), fresh_out, server_side=False)
 out["write empty before handshake"] = outcome(lambda: fresh.write(b""))
 out["ClientHello bytes"] = fresh_out.pending
 out["memory bio write 2**31"] = outcome(lambda: ssl.MemoryBIO().write(big))
+c, _ = pair()
+for cb in ("tls-unique\0", "nope", ""):
+    out["channel binding %r" % cb] = outcome(lambda: c.get_channel_binding(cb))
 if big_writes:
     c, _ = pair()
     out["write 2**31"] = outcome(lambda: c.write(big))
@@ -141,6 +144,11 @@ fn outcome<T: Into<Value>>(r: Result<T, Error>) -> Value {
     }
 }
 
+/// Python's `repr()` of a str, for the case names.
+fn python_repr(s: &str) -> String {
+    pyssl::PyValue::Str(s.to_string()).python_repr()
+}
+
 fn hex(b: Vec<u8>) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -186,6 +194,13 @@ fn ours(profile: Profile, keycert: &std::path::Path, big_writes: bool) -> Value 
         "memory bio write 2**31".into(),
         outcome(MemoryBio::new().write(&big)),
     );
+    let p = pair(&cc, &sc);
+    for cb in ["tls-unique\0", "nope", ""] {
+        out.insert(
+            format!("channel binding {}", python_repr(cb)),
+            outcome(p.client.get_channel_binding(cb).map(|b| b.map(hex))),
+        );
+    }
     if big_writes {
         let mut p = pair(&cc, &sc);
         out.insert("write 2**31".into(), outcome(p.client.write(&big)));
@@ -241,11 +256,11 @@ macro_rules! per_release {
 }
 
 per_release! {
-    io_sizes_py37 => "3.7", Profile::PY37;
-    io_sizes_py38 => "3.8", Profile::PY38;
-    io_sizes_py39 => "3.9", Profile::PY39;
-    io_sizes_py310 => "3.10", Profile::PY310;
-    io_sizes_py311 => "3.11", Profile::PY311;
-    io_sizes_py312 => "3.12", Profile::PY312;
-    io_sizes_py313 => "3.13", Profile::PY313;
+    object_edges_py37 => "3.7", Profile::PY37;
+    object_edges_py38 => "3.8", Profile::PY38;
+    object_edges_py39 => "3.9", Profile::PY39;
+    object_edges_py310 => "3.10", Profile::PY310;
+    object_edges_py311 => "3.11", Profile::PY311;
+    object_edges_py312 => "3.12", Profile::PY312;
+    object_edges_py313 => "3.13", Profile::PY313;
 }
