@@ -21,6 +21,16 @@
 //!
 //! The table in README.md ("Profiles") is generated from these values by
 //! [`Profile::markdown_table`]; a test fails when the two disagree.
+//!
+//! # Attributes a release lacks
+//!
+//! The Python-spelled accessors ([`SslContext::getattr`](crate::SslContext::getattr) and
+//! `setattr`) raise `AttributeError` for what the profile's release does not have
+//! (`security_level` before 3.10, `num_tickets` and `keylog_filename` before 3.8). The typed
+//! Rust methods do not: `ctx.security_level()` or `obj.get_verified_chain()` work under every
+//! profile, as a newer interpreter's would (`get_verified_chain` is 3.13's). A port that
+//! must fail where an old interpreter fails reads and writes context attributes through
+//! `getattr`/`setattr`; connection methods have no such gate.
 
 use crate::constants::{Options, TlsVersion, VerifyFlags};
 use crate::error::MnemonicTable;
