@@ -299,7 +299,7 @@ impl<S: Read + Write> Conn<S> {
             Op::Shutdown if e.code() == ErrorCode::WANT_READ => "The read operation timed out",
             Op::Shutdown => "The write operation timed out",
         };
-        let profile = self.context().map(|c| c.profile()).unwrap_or_default();
+        let profile = self.profile();
         let class = if profile.messages.timeout_is_timeout_error {
             "TimeoutError"
         } else {
@@ -448,7 +448,9 @@ impl<S: Read + Write> Conn<S> {
 
     /// The profile of the connection's context.
     fn profile(&self) -> crate::Profile {
-        self.context().map(|c| c.profile()).unwrap_or_default()
+        self.conn_state()
+            .map(|s| s.context.profile())
+            .unwrap_or_default()
     }
 
     /// CPython's `shutdown()`: `SSL_shutdown` at most twice (send, then wait for the peer's
@@ -484,9 +486,7 @@ impl<S: Read + Write> Conn<S> {
 
     /// The mnemonic table of the context's profile (3.7 names fewer reasons).
     fn mnemonics(&self) -> crate::error::MnemonicTable {
-        self.context()
-            .map(|c| c.profile().mnemonics)
-            .unwrap_or_default()
+        self.profile().mnemonics
     }
 
     fn conn_state(&self) -> Option<&ConnState> {
@@ -527,7 +527,7 @@ impl<S: Read + Write> Conn<S> {
         if !verifies {
             return Ok(Some(PeerCertificate::NotValidated));
         }
-        let profile = self.context().map(|c| c.profile()).unwrap_or_default();
+        let profile = self.profile();
         Ok(Some(PeerCertificate::Decoded(Box::new(
             decode_certificate_as(&cert, profile)?,
         ))))
@@ -549,7 +549,7 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {
-        let profile = self.context().map(|c| c.profile()).unwrap_or_default();
+        let profile = self.profile();
         if !profile.shared_ciphers_intersect {
             raw::ssl_ciphers(self.stream.ssl())
         } else {
