@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslStream, SslVerifyMode};
 
-use super::{ConnState, SslSession, state, switch_context};
+use super::{C_INT_MAX, ConnState, SslSession, check_c_int_length, state, switch_context};
 use crate::certificate::{CertificateDict, decode_certificate_as};
 use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, Result};
@@ -347,13 +347,15 @@ impl<S: Read + Write> Conn<S> {
     /// in `Py_ssize_t` too.
     fn check_read_size(&self, len: usize, allocates: bool) -> Result<()> {
         const PY_BYTES_OBJECT_SIZE: usize = 33;
+        // Every release accepts these: no profile lookup on the common path.
+        if len <= C_INT_MAX {
+            return Ok(());
+        }
         let message = if !self.profile().read_write_ex {
             if len > i64::MAX as usize {
                 "Python int too large to convert to C long"
-            } else if len > i32::MAX as usize {
-                "signed integer is greater than maximum"
             } else {
-                return Ok(());
+                "signed integer is greater than maximum"
             }
         } else if len > isize::MAX as usize {
             "Python int too large to convert to C ssize_t"
@@ -396,15 +398,15 @@ impl<S: Read + Write> Conn<S> {
 
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize> {
         ffi::err_clear();
-        let ex = self.profile().read_write_ex;
-        if !ex && buf.len() > i32::MAX as usize {
-            return Err(Error::overflow(format!(
-                "string longer than {} bytes",
-                i32::MAX
-            )));
-        }
-        if buf.is_empty() {
-            return self.write_nothing(ex);
+        // The profile matters only for these two (no lookup on the common path).
+        if buf.is_empty() || buf.len() > C_INT_MAX {
+            let ex = self.profile().read_write_ex;
+            if !ex {
+                check_c_int_length(buf.len())?;
+            }
+            if buf.is_empty() {
+                return self.write_nothing(ex);
+            }
         }
         self.stream
             .ssl_write(buf)

@@ -134,6 +134,21 @@ pub(crate) struct ConnState {
     pub(crate) server_hostname: Option<String>,
 }
 
+/// The largest size a C `int` holds: CPython's limit on `BIO_write` lengths in every release,
+/// and on read sizes and write lengths through 3.9.
+pub(crate) const C_INT_MAX: usize = i32::MAX as usize;
+
+/// CPython's `OverflowError` for a buffer longer than a C `int` allows (`MemoryBIO.write`, and
+/// `SSLObject.write` through 3.9).
+pub(crate) fn check_c_int_length(len: usize) -> Result<()> {
+    if len > C_INT_MAX {
+        return Err(Error::overflow(format!(
+            "string longer than {C_INT_MAX} bytes"
+        )));
+    }
+    Ok(())
+}
+
 fn state_index() -> Option<Index<Ssl, ConnState>> {
     static INDEX: OnceLock<Option<Index<Ssl, ConnState>>> = OnceLock::new();
     *INDEX.get_or_init(|| Ssl::new_ex_index::<ConnState>().ok())

@@ -71,12 +71,7 @@ impl MemoryBio {
     /// `bio.write(data)`: append, returning the length; an `SSLError` after `write_eof()`,
     /// an `OverflowError` for more than 2**31-1 bytes (OpenSSL's `BIO_write` takes an `int`).
     pub fn write(&self, data: &[u8]) -> Result<usize> {
-        if data.len() > i32::MAX as usize {
-            return Err(Error::overflow(format!(
-                "string longer than {} bytes",
-                i32::MAX
-            )));
-        }
+        super::check_c_int_length(data.len())?;
         let mut b = self.lock();
         if b.eof {
             return Err(Error::ssl_single("cannot write() after write_eof()"));

@@ -307,7 +307,7 @@ fn io_error(e: Error) -> io::Error {
 /// C `int` sizes accept, so that the Python-sized `OverflowError`s of
 /// [`SslSocket::read_into`] and [`SslSocket::send`] never reach `std::io` users (a shorter
 /// read or write is what the traits allow).
-const IO_CHUNK: usize = i32::MAX as usize;
+const IO_CHUNK: usize = super::C_INT_MAX;
 
 impl<S: Read + Write> Read for SslSocket<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

@@ -141,7 +141,7 @@ pub(crate) fn read_into_spare<E>(
     let n = read(&mut buf.spare_capacity_mut()[..len])?;
     assert!(n <= len, "read more than the buffer");
     // SAFETY: `ssl_read_uninit` initialized the first n bytes of the spare capacity
-    // (SSL_read_ex's readbytes), and n <= len <= capacity; buf was empty.
+    // (SSL_read_ex's readbytes), and n <= len <= the spare capacity.
     unsafe { buf.set_len(buf.len() + n) };
     Ok(n)
 }
