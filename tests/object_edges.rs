@@ -99,10 +99,6 @@ if big_writes:
 print(json.dumps(out))
 "#;
 
-struct Pair {
-    client: SslObject,
-}
-
 fn contexts(profile: Profile, keycert: &std::path::Path) -> (Arc<SslContext>, Arc<SslContext>) {
     let server = SslContext::with_profile(PROTOCOL_TLS_SERVER, profile).unwrap();
     server.load_cert_chain(keycert, None, None).unwrap();
@@ -112,8 +108,9 @@ fn contexts(profile: Profile, keycert: &std::path::Path) -> (Arc<SslContext>, Ar
     (Arc::new(client), Arc::new(server))
 }
 
-/// A handshaken pair over memory BIOs, with "hello" from the server waiting for the client.
-fn pair(client_ctx: &Arc<SslContext>, server_ctx: &Arc<SslContext>) -> Pair {
+/// The client of a handshaken pair over memory BIOs, with "hello" from the server waiting
+/// for it.
+fn handshaken_client(client_ctx: &Arc<SslContext>, server_ctx: &Arc<SslContext>) -> SslObject {
     let (ci, co, si, so) = (
         MemoryBio::new(),
         MemoryBio::new(),
@@ -130,7 +127,7 @@ fn pair(client_ctx: &Arc<SslContext>, server_ctx: &Arc<SslContext>) -> Pair {
     }
     server.write(b"hello").unwrap();
     ci.write(&so.read(None)).unwrap();
-    Pair { client }
+    client
 }
 
 fn outcome<T: Into<Value>>(r: Result<T, Error>) -> Value {
@@ -157,30 +154,21 @@ fn ours(profile: Profile, keycert: &std::path::Path, big_writes: bool) -> Value 
     let (cc, sc) = contexts(profile, keycert);
     let mut out = Map::new();
     for n in read_sizes() {
-        let mut p = pair(&cc, &sc);
-        out.insert(format!("read {n}"), outcome(p.client.read(n).map(hex)));
+        let mut c = handshaken_client(&cc, &sc);
+        out.insert(format!("read {n}"), outcome(c.read(n).map(hex)));
     }
     let mut big = vec![0u8; BIG];
-    let mut p = pair(&cc, &sc);
+    let mut c = handshaken_client(&cc, &sc);
     out.insert(
         "read into 2**31 buffer".into(),
-        outcome(p.client.read_into(&mut big)),
+        outcome(c.read_into(&mut big)),
     );
-    let mut p = pair(&cc, &sc);
-    out.insert(
-        "write empty after handshake".into(),
-        outcome(p.client.write(b"")),
-    );
-    let mut p = pair(&cc, &sc);
-    out.insert(
-        "unwrap".into(),
-        outcome(p.client.unwrap().map(|()| Value::Null)),
-    );
-    out.insert(
-        "write empty after unwrap".into(),
-        outcome(p.client.write(b"")),
-    );
-    out.insert("write after unwrap".into(), outcome(p.client.write(b"x")));
+    let mut c = handshaken_client(&cc, &sc);
+    out.insert("write empty after handshake".into(), outcome(c.write(b"")));
+    let mut c = handshaken_client(&cc, &sc);
+    out.insert("unwrap".into(), outcome(c.unwrap().map(|()| Value::Null)));
+    out.insert("write empty after unwrap".into(), outcome(c.write(b"")));
+    out.insert("write after unwrap".into(), outcome(c.write(b"x")));
     let fresh_out = MemoryBio::new();
     let mut fresh = cc
         .wrap_bio(&MemoryBio::new(), &fresh_out, false, None)
@@ -194,16 +182,16 @@ fn ours(profile: Profile, keycert: &std::path::Path, big_writes: bool) -> Value 
         "memory bio write 2**31".into(),
         outcome(MemoryBio::new().write(&big)),
     );
-    let p = pair(&cc, &sc);
+    let c = handshaken_client(&cc, &sc);
     for cb in ["tls-unique\0", "nope", ""] {
         out.insert(
             format!("channel binding {}", python_repr(cb)),
-            outcome(p.client.get_channel_binding(cb).map(|b| b.map(hex))),
+            outcome(c.get_channel_binding(cb).map(|b| b.map(hex))),
         );
     }
     if big_writes {
-        let mut p = pair(&cc, &sc);
-        out.insert("write 2**31".into(), outcome(p.client.write(&big)));
+        let mut c = handshaken_client(&cc, &sc);
+        out.insert("write 2**31".into(), outcome(c.write(&big)));
     }
     Value::Object(out)
 }
