@@ -80,6 +80,123 @@ pub fn require_python(version: &str) -> Option<PathBuf> {
     );
 }
 
+/// `oracle/releases.tsv`: the one list of profiles compared with a live interpreter, read by
+/// the tests, `ci/check-oracles` and `ci/oracle-chroot`.
+pub const RELEASES_TSV: &str = include_str!("../../oracle/releases.tsv");
+
+/// Where a listed oracle interpreter comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// pyenv's upstream build on the system OpenSSL.
+    Pyenv,
+    /// Debian unstable's build in the chroot `ci/oracle-chroot` makes.
+    DebianUnstable,
+}
+
+/// One row of `oracle/releases.tsv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OracleRelease {
+    /// `"3.14.10"`.
+    pub release: String,
+    /// Where the interpreter comes from.
+    pub source: Source,
+    /// `"python"` or `"openssl"`: the interpreter's `--with-ssl-default-suites`.
+    pub ssl_default_suites: String,
+    /// The oldest OpenSSL (major, minor) its `_ssl` module loads.
+    pub openssl_min: (u32, u32),
+}
+
+impl OracleRelease {
+    /// `"3.14"` of `"3.14.10"`.
+    pub fn minor(&self) -> &str {
+        self.release
+            .rsplit_once('.')
+            .map_or(self.release.as_str(), |(m, _)| m)
+    }
+}
+
+/// Every row of `oracle/releases.tsv`, in its order (oldest first).
+pub fn releases() -> Vec<OracleRelease> {
+    RELEASES_TSV
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(f.len(), 4, "oracle/releases.tsv: bad row {l:?}");
+            let source = match f[1] {
+                "pyenv" => Source::Pyenv,
+                "debian-unstable" => Source::DebianUnstable,
+                other => panic!("oracle/releases.tsv: unknown source {other:?}"),
+            };
+            let (maj, min) = f[3].split_once('.').expect("openssl_min is X.Y");
+            OracleRelease {
+                release: f[0].to_string(),
+                source,
+                ssl_default_suites: f[2].to_string(),
+                openssl_min: (maj.parse().unwrap(), min.parse().unwrap()),
+            }
+        })
+        .collect()
+}
+
+/// The cache `ci/oracle-chroot` builds into: `$PYSSL_CACHE`, else `$HOME/.cache/pyssl`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(c) = std::env::var_os("PYSSL_CACHE") {
+        return PathBuf::from(c);
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+    Path::new(&home).join(".cache").join("pyssl")
+}
+
+/// The interpreter for a row of `oracle/releases.tsv` under the missing-interpreter policy,
+/// for a pyssl linked to OpenSSL `(major, minor)`.
+///
+/// A Debian interpreter cannot load an OpenSSL older than its `openssl_min` (its `_ssl`
+/// needs 3.3's symbols): where pyssl is linked to one (the system 3.0), the comparison is not
+/// applicable and is skipped after a NOT RUN line naming `ci/openssl-matrix`, which runs it
+/// on a newer OpenSSL. A missing chroot fails like a missing pyenv interpreter.
+#[track_caller]
+pub fn require_release(row: &OracleRelease, linked_openssl: (u32, u32)) -> Option<PathBuf> {
+    match row.source {
+        Source::Pyenv => require_python(row.minor()),
+        Source::DebianUnstable => {
+            if linked_openssl < row.openssl_min {
+                eprintln!(
+                    "!!!!! NOT RUN here: CPython {} (Debian) needs OpenSSL >= {}.{}, pyssl is \
+                     linked to {}.{}; ci/openssl-matrix compares it on OpenSSL 3.6 !!!!!",
+                    row.release,
+                    row.openssl_min.0,
+                    row.openssl_min.1,
+                    linked_openssl.0,
+                    linked_openssl.1
+                );
+                return None;
+            }
+            if let Some(p) = std::env::var_os(override_var(row.minor())) {
+                return Some(PathBuf::from(p));
+            }
+            let wrapper = cache_dir()
+                .join("bin")
+                .join(format!("python{}-debian", row.minor()));
+            if wrapper.exists() {
+                return Some(wrapper);
+            }
+            if missing_allowed() {
+                eprintln!(
+                    "!!!!! NOT RUN: no CPython {} (Debian unstable; run ci/oracle-chroot) !!!!!",
+                    row.release
+                );
+                return None;
+            }
+            panic!(
+                "no CPython {} oracle: {} is missing (run ci/oracle-chroot)",
+                row.release,
+                wrapper.display()
+            );
+        }
+    }
+}
+
 /// The test certificates of the install `python` belongs to: `lib/python3.X/test/certdata`
 /// (3.12+), else the `test` package directory itself, where earlier releases keep them.
 pub fn certdata(python: &Path) -> PathBuf {
@@ -101,6 +218,18 @@ mod tests {
     fn override_var_names_the_version() {
         assert_eq!(override_var("3.11"), "PYSSL_PYTHON_3_11");
         assert_eq!(override_var("3.7"), "PYSSL_PYTHON_3_7");
+    }
+
+    #[test]
+    fn releases_list_is_oldest_first_and_unique() {
+        let rows = releases();
+        let key = |r: &OracleRelease| -> Vec<u32> {
+            r.release.split('.').map(|x| x.parse().unwrap()).collect()
+        };
+        for pair in rows.windows(2) {
+            assert!(key(&pair[0]) < key(&pair[1]), "{pair:?}");
+        }
+        assert!(rows.iter().any(|r| r.source == Source::DebianUnstable));
     }
 
     #[test]
