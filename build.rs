@@ -12,6 +12,8 @@ const THRESHOLDS: &[(u64, &str)] = &[
     (0x3020_0000, "ossl320"),
     (0x3030_0000, "ossl330"),
     (0x3040_0000, "ossl340"),
+    // CPython 3.14 picks its OpenSSL 3.5 error-name table from 3.4.1 on.
+    (0x3040_1000, "ossl341"),
     (0x3050_0000, "ossl350"),
     (0x4000_0000, "ossl400"),
 ];

@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     pyssl::apply_profile_defaults(
         &mut builder,
         pyssl::Purpose::SERVER_AUTH,
-        pyssl::Profile::PY313,
+        pyssl::Profile::PY313_0,
     )?;
     let connector = builder.build();
     let ssl = connector.configure()?.into_ssl("example.org")?;

@@ -434,6 +434,59 @@ fn install_servername(ctx: &mut SslContextBuilder) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Certificate verification: CPython's key denylist (3.13.18, 3.14.10, 3.15.2)
+
+/// CPython's verify callback from 3.13.18 / 3.14.10 / 3.15.2 (gh-160040), called by OpenSSL once
+/// per certificate of the chain it built, trust anchor first: an earlier failure stands
+/// (`preverify_ok == 0` is returned as is); a certificate whose key is on
+/// [`crate::denylist`] fails with `X509_V_ERR_CERT_REJECTED`; a key that cannot be encoded
+/// or hashed fails with `X509_V_ERR_UNSPECIFIED`. It reads nothing but its arguments, so it is
+/// installed on the `SSL_CTX` (and kept on connections) without any slot.
+extern "C" fn denylist_verify_trampoline(
+    preverify_ok: c_int,
+    store_ctx: *mut sys::X509_STORE_CTX,
+) -> c_int {
+    if preverify_ok == 0 {
+        return 0;
+    }
+    let verdict = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: OpenSSL passes the live X509_STORE_CTX of the verification in progress; the
+        // current certificate it returns is borrowed from it (or NULL, checked) for this call.
+        let cert = unsafe { sys::X509_STORE_CTX_get_current_cert(store_ctx) };
+        if cert.is_null() {
+            return Ok(preverify_ok);
+        }
+        // SAFETY: non-NULL, owned by the store context for the duration of the callback.
+        let cert = unsafe { openssl::x509::X509Ref::from_ptr(cert) };
+        match crate::ffi::x509::spki_der(cert) {
+            Some(der) if crate::denylist::is_denylisted_spki(&der) => {
+                Err(sys::X509_V_ERR_CERT_REJECTED)
+            }
+            Some(_) => Ok(1),
+            None => Err(sys::X509_V_ERR_UNSPECIFIED),
+        }
+    }))
+    .unwrap_or(Err(sys::X509_V_ERR_UNSPECIFIED));
+    match verdict {
+        Ok(ok) => ok,
+        Err(code) => {
+            // SAFETY: the live store context OpenSSL passed; recording the error is what a
+            // verify callback that returns 0 is expected to do.
+            unsafe { sys::X509_STORE_CTX_set_error(store_ctx, code) };
+            0
+        }
+    }
+}
+
+/// The verify callback a context of `profile` carries: CPython's denylist check where the
+/// release has it, none otherwise (OpenSSL's default).
+pub(crate) fn verify_callback(profile: &crate::Profile) -> Option<crate::ffi::VerifyCallback> {
+    profile
+        .key_denylist
+        .then_some(denylist_verify_trampoline as crate::ffi::VerifyCallback)
+}
+
 #[cfg(test)]
 mod tests {
     use super::protocol_offset;

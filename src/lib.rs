@@ -47,6 +47,7 @@ pub mod certificate;
 pub mod connection;
 pub mod constants;
 pub mod context;
+pub mod denylist;
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
@@ -73,5 +74,5 @@ pub use context::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use module::*;
-pub use profiles::Profile;
+pub use profiles::{Profile, SslDefaultSuites};
 pub use pyvalue::PyValue;

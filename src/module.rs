@@ -95,6 +95,12 @@ pub const HAS_TLSv1_2: bool = true;
 pub const HAS_TLSv1_3: bool = true;
 /// `ssl.HAS_PSK` (Python 3.13+).
 pub const HAS_PSK: bool = true;
+/// `ssl.HAS_PHA` (Python 3.14+): TLS 1.3 post-handshake authentication, which every OpenSSL
+/// pyssl builds on (1.1.1+) has.
+pub const HAS_PHA: bool = true;
+/// `ssl.HAS_PSK_TLS13` (Python 3.15+): TLS 1.3 external PSKs, which OpenSSL 1.1.1+ supports
+/// unless built without PSK.
+pub const HAS_PSK_TLS13: bool = true;
 
 /// Every `HAS_*` flag by its Python name, for the given CPython release.
 pub fn has_flags(version: (u32, u32)) -> Vec<(&'static str, bool)> {
@@ -114,6 +120,12 @@ pub fn has_flags(version: (u32, u32)) -> Vec<(&'static str, bool)> {
     ];
     if version >= (3, 13) {
         v.push(("HAS_PSK", HAS_PSK));
+    }
+    if version >= (3, 14) {
+        v.push(("HAS_PHA", HAS_PHA));
+    }
+    if version >= (3, 15) {
+        v.push(("HAS_PSK_TLS13", HAS_PSK_TLS13));
     }
     v
 }

@@ -17,6 +17,40 @@
 //! assert_eq!(ctx.verify_flags().bits(), 0x8000);
 //! ```
 //!
+//! # Releases to the patch level
+//!
+//! A profile is one CPython *patch* release: `version` is its `(major, minor)` and `patch` the
+//! rest, so `3.13.0` and `3.13.18` are two profiles of the 3.13 line. Behaviour that changed
+//! within a line (security backports, bug fixes) is listed once, in [`CHANGES`], each change
+//! with the first patch release of every branch that has it; a profile is *resolved* from its
+//! line's base and that list ([`Profile::at_patch`]). [`Profile::by_version`] takes `"3.14"`
+//! (the newest patch pyssl knows of that line), `"3.14.10"` or any patch release of a known
+//! line up to its newest.
+//!
+//! ```
+//! use pyssl::Profile;
+//! assert_eq!(Profile::by_version("3.13").unwrap(), Profile::PY313);
+//! assert_eq!(Profile::PY313.release(), "3.13.18");
+//! assert!(Profile::PY313.key_denylist && !Profile::PY313_0.key_denylist);
+//! assert_eq!(Profile::by_version("3.13.17").unwrap().key_denylist, false);
+//! ```
+//!
+//! # Build flavours
+//!
+//! Debian and Ubuntu configure CPython with `--with-ssl-default-suites=openssl`: the
+//! constructor then leaves OpenSSL's default cipher list and minimum version in place.
+//! [`Profile::with_ssl_default_suites`] selects that flavour:
+//!
+//! ```python
+//! # Debian's python3.14
+//! ctx = ssl.create_default_context()
+//! ```
+//! ```
+//! use pyssl::{Profile, SslDefaultSuites};
+//! let debian = Profile::PY314.with_ssl_default_suites(SslDefaultSuites::OpenSsl);
+//! assert_eq!(debian.default_minimum_version, None);
+//! ```
+//!
 //! # Defaults
 //!
 //! The table in README.md ("Profiles") is generated from these values by
@@ -35,7 +69,136 @@
 use crate::constants::{Options, TlsVersion, VerifyFlags};
 use crate::error::MnemonicTable;
 
+/// The cipher suites a CPython build's constructor sets: its configure option
+/// `--with-ssl-default-suites`.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SslDefaultSuites {
+    /// `python` (upstream's default, python.org's installers and container images): the
+    /// constructor sets CPython's cipher string and, from 3.10, a TLS 1.2 minimum.
+    Python,
+    /// `openssl` (Debian's and Ubuntu's builds): the constructor keeps OpenSSL's default cipher
+    /// list (`SSL_DEFAULT_CIPHER_LIST`) and its minimum version.
+    OpenSsl,
+}
+
+impl SslDefaultSuites {
+    /// The configure value: `"python"` or `"openssl"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SslDefaultSuites::Python => "python",
+            SslDefaultSuites::OpenSsl => "openssl",
+        }
+    }
+
+    /// Parse `"python"` / `"openssl"` (the CLI's `--ssl-default-suites`).
+    pub fn from_name(name: &str) -> Option<SslDefaultSuites> {
+        match name {
+            "python" => Some(SslDefaultSuites::Python),
+            "openssl" => Some(SslDefaultSuites::OpenSsl),
+            _ => None,
+        }
+    }
+}
+
+/// Which generation of CPython's compiled-in error-name tables (`Modules/_ssl_data*.h`) a
+/// release ships; the table a build uses among them depends on the OpenSSL it was compiled
+/// against (see [`Profile::mnemonic_table`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorNames {
+    /// CPython 3.7: `_ssl_data.h`, three libraries.
+    Py37,
+    /// CPython 3.8 to 3.13.x as upstream builds them.
+    Py38,
+    /// Debian's 3.13 builds, which add CPython's OpenSSL 3.4 table (a Debian patch since
+    /// 3.13.1-2, "Add support for OpenSSL 3.4"); chosen by the Debian flavour of 3.13
+    /// ([`Profile::with_ssl_default_suites`]).
+    Py313Debian,
+    /// CPython 3.14 and later.
+    Py314,
+}
+
+/// A behaviour change that arrived within release lines; see [`CHANGES`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// gh-160040: chains holding one of CPython's denylisted intermediate keys fail
+    /// verification ([`Profile::key_denylist`]).
+    KeyDenylist,
+    /// gh-127360: an OpenSSL error without a reason text reads `unknown error (0x…)`
+    /// ([`Profile::unknown_error_shows_code`]).
+    UnknownErrorShowsCode,
+    /// gh-156793: `wrap_bio()` checks its arguments as `wrap_socket()` does
+    /// ([`Profile::wrap_bio_checks_arguments`]).
+    WrapBioChecksArguments,
+    /// gh-116810: setting `session` offers the session object itself, no longer a copy made
+    /// through DER ([`Profile::session_set_shares`]).
+    SessionSetShares,
+    /// The `minimum_version`/`maximum_version` setters parse a C `int`
+    /// ([`Profile::version_setter_c_int`]); no changelog entry.
+    VersionSetterCInt,
+    /// gh-144249: `load_cert_chain`'s `OSError`s name the file
+    /// ([`Profile::load_cert_chain_names_file`]).
+    LoadCertChainNamesFile,
+    /// `load_cert_chain` installs its password callback without a password too
+    /// ([`Profile::password_callback_always`]); no changelog entry of its own.
+    PasswordCallbackAlways,
+}
+
+/// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
+/// release of each branch that has it: `(minor, patch)` pairs of 3.x, oldest branch first. A
+/// release has the change when its branch is listed and its patch is at least the listed one,
+/// or when its branch is newer than every listed branch.
+pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
+    // CPython's changelog: 3.13.18, 3.14.10 and 3.15.2 ("Security" sections).
+    (Change::KeyDenylist, &[(13, 18), (14, 10), (15, 2)]),
+    // What's New in 3.14; not backported to 3.13.
+    (Change::UnknownErrorShowsCode, &[(14, 0)]),
+    // Changelog: 3.13.16, 3.14.8, 3.15.0rc3.
+    (
+        Change::WrapBioChecksArguments,
+        &[(13, 16), (14, 8), (15, 0)],
+    ),
+    // Changelog: 3.13.1, 3.14.0a1.
+    (Change::SessionSetShares, &[(13, 1), (14, 0)]),
+    // No changelog entry: seen in Debian's 3.13.15, 3.14.8 and 3.15.0 builds and absent from
+    // 3.13.5 (Debian 13's) and 3.13.0; the first 3.13 release between 3.13.6 and 3.13.15, and
+    // whether 3.14.0-3.14.7 have it, are not known. These are the earliest releases seen.
+    (Change::VersionSetterCInt, &[(13, 15), (14, 8), (15, 0)]),
+    // Changelog: 3.15.0a6.
+    (Change::LoadCertChainNamesFile, &[(15, 0)]),
+    // In 3.15.0 (alpha 6, with gh-143756's rework of load_cert_chain, as far as can be told).
+    (Change::PasswordCallbackAlways, &[(15, 0)]),
+];
+
+/// Whether release `3.minor.patch` has `change`, per [`CHANGES`].
+pub const fn has_change(change: Change, minor: u32, patch: u32) -> bool {
+    let mut i = 0;
+    while i < CHANGES.len() {
+        let (c, firsts) = CHANGES[i];
+        if c as u8 == change as u8 {
+            let mut j = 0;
+            let mut newest = 0;
+            while j < firsts.len() {
+                let (m, p) = firsts[j];
+                if m == minor {
+                    return patch >= p;
+                }
+                if m > newest {
+                    newest = m;
+                }
+                j += 1;
+            }
+            return minor > newest;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Where CPython sets the `"Python\0"` session id context.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionIdContext {
     /// On the `SSL_CTX`, in the constructor (through 3.12).
@@ -45,15 +208,21 @@ pub enum SessionIdContext {
 }
 
 /// How an attribute setter converts a Python `int`.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntConversion {
     /// C `long` (`PyArg_Parse "l"`): negatives accepted, `>= 2**63` is an OverflowError.
     SignedLong,
     /// `PyLong_AsUnsignedLongLong`: negatives and `>= 2**64` are OverflowErrors.
     UnsignedLongLong,
+    /// 3.14's unsigned 64-bit converter: a negative is a `ValueError('Cannot convert negative
+    /// int')`, `>= 2**64` an `OverflowError('Python int too large for C unsigned long long')`,
+    /// a non-integer the generic "cannot be interpreted as an integer" `TypeError`.
+    UInt64,
 }
 
 /// How `int(ctx.options)` reads the 64 option bits back.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionsReadback {
     /// A signed C `long` kept as is (bit 63 set reads negative): 3.7–3.10.
@@ -66,6 +235,7 @@ pub enum OptionsReadback {
 }
 
 /// How `set_ecdh_curve` hands the curve to OpenSSL.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EcdhCurveCall {
     /// `EC_KEY_new_by_curve_name` + `SSL_CTX_set_tmp_ecdh` (through 3.10): only EC curves.
@@ -74,14 +244,21 @@ pub enum EcdhCurveCall {
     Set1Groups,
 }
 
-/// The behaviour of one CPython release line.
+/// The behaviour of one CPython patch release (and build flavour).
+///
+/// New fields arrive with new releases, so the struct is `#[non_exhaustive]`: take a shipped
+/// constant or [`Profile::by_version`] and adjust it with the `with_*` methods.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
     /// `(major, minor)` of the release, e.g. `(3, 13)`.
     pub version: (u32, u32),
-    /// The patch release whose behaviour was compared (the pyenv interpreter).
-    pub reference_release: &'static str,
-    /// `_ssl._DEFAULT_CIPHERS`, set by the constructor.
+    /// The patch number: `18` for 3.13.18.
+    pub patch: u32,
+    /// The build's `--with-ssl-default-suites`.
+    pub ssl_default_suites: SslDefaultSuites,
+    /// CPython's own cipher string (`_ssl._DEFAULT_CIPHERS` of an upstream build), which the
+    /// constructor sets unless the build keeps OpenSSL's ([`SslDefaultSuites::OpenSsl`]).
     pub default_cipher_string: &'static str,
     /// Minimum version the constructor sets for PROTOCOL_TLS / TLS_CLIENT / TLS_SERVER.
     pub default_minimum_version: Option<TlsVersion>,
@@ -113,8 +290,39 @@ pub struct Profile {
     pub has_security_level: bool,
     /// `SSLContext.num_tickets` and `keylog_filename` exist (3.8+).
     pub has_num_tickets_and_keylog: bool,
-    /// The `[LIB: REASON]` mnemonic table compiled into that CPython.
-    pub mnemonics: MnemonicTable,
+    /// The generation of `[LIB: REASON]` tables that release compiles in; the one a build
+    /// uses is [`Profile::mnemonic_table`].
+    pub error_names: ErrorNames,
+    /// A certificate chain holding one of CPython's denylisted intermediate keys fails
+    /// verification (`verify_code` 28, "certificate rejected"), whatever CA the user trusts
+    /// (3.13.18, 3.14.10, 3.15.2; [`Change::KeyDenylist`]).
+    pub key_denylist: bool,
+    /// An OpenSSL error without a reason text reads `unknown error (0x…)` with the packed code
+    /// (3.14+; [`Change::UnknownErrorShowsCode`]).
+    pub unknown_error_shows_code: bool,
+    /// `wrap_bio()` makes `wrap_socket()`'s checks first: `server_hostname` or `session` on a
+    /// server connection, and `check_hostname` without a (non-empty) `server_hostname`, are
+    /// `ValueError`s (3.13.16, 3.14.8, 3.15.0; [`Change::WrapBioChecksArguments`]).
+    pub wrap_bio_checks_arguments: bool,
+    /// Setting `session` hands OpenSSL the session object itself (3.13.1, 3.14.0;
+    /// [`Change::SessionSetShares`]); earlier releases offered a copy made through DER. The
+    /// difference shows after a connection that ended without a TLS shutdown (closed without
+    /// `unwrap()`): OpenSSL then marks its session not resumable, so a later connection
+    /// offering it does a full handshake, where the copy of earlier releases resumed.
+    pub session_set_shares: bool,
+    /// `minimum_version`/`maximum_version` convert a C `int` (`PyArg_Parse "i"`): beyond it
+    /// they raise "signed integer is greater than maximum" / "... less than minimum", where
+    /// earlier releases parsed a C `long` and raised "Option is too long" above `INT_MAX`
+    /// ([`Change::VersionSetterCInt`]).
+    pub version_setter_c_int: bool,
+    /// `load_cert_chain`'s `OSError` names the file that failed (certfile, else keyfile) as
+    /// a `str` (3.15; [`Change::LoadCertChainNamesFile`]).
+    pub load_cert_chain_names_file: bool,
+    /// `load_cert_chain` without a password answers OpenSSL's request for one with an empty
+    /// password (3.15; [`Change::PasswordCallbackAlways`]): an encrypted key then fails with
+    /// `SSLError('[SSL] PEM lib')` where earlier releases let OpenSSL prompt on the terminal
+    /// (and, without one, fail with `OSError(EINVAL)`).
+    pub password_callback_always: bool,
     /// `cadata` without any certificate raises the explicit "cadata does not contain a
     /// certificate" errors, and a load ending without a queued error succeeds (3.8+). 3.7
     /// reports whatever the queue holds, "unknown error" when it is empty.
@@ -146,6 +354,7 @@ pub struct Profile {
 }
 
 /// Interpreter-level error texts that differ between releases.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InterpreterMessages {
     /// A non-integer for a C integer argument: `an integer is required (got type str)`
@@ -169,6 +378,7 @@ pub struct InterpreterMessages {
 
 /// See [`InterpreterMessages::idna_errors`]: which generation of CPython's `idna` codec
 /// shapes the error.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdnaErrors {
     /// 3.7–3.11: `UnicodeError` wrapped by the codec machinery.
@@ -180,6 +390,7 @@ pub enum IdnaErrors {
 }
 
 /// See [`InterpreterMessages::readonly_property`].
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadonlyPropertyMessage {
     /// `can't set attribute`.
@@ -195,10 +406,11 @@ const CIPHERS_310: &str =
     "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
 
 impl Profile {
-    /// CPython 3.7 (compared with 3.7.16).
+    /// CPython 3.7.16.
     pub const PY37: Profile = Profile {
         version: (3, 7),
-        reference_release: "3.7.16",
+        patch: 16,
+        ssl_default_suites: SslDefaultSuites::Python,
         default_cipher_string: CIPHERS_37,
         default_minimum_version: None,
         extra_options: Options::empty(),
@@ -214,7 +426,14 @@ impl Profile {
         ecdh_curve_call: EcdhCurveCall::TmpEcdh,
         has_security_level: false,
         has_num_tickets_and_keylog: false,
-        mnemonics: MnemonicTable::Py37,
+        error_names: ErrorNames::Py37,
+        key_denylist: false,
+        unknown_error_shows_code: false,
+        wrap_bio_checks_arguments: false,
+        session_set_shares: false,
+        version_setter_c_int: false,
+        load_cert_chain_names_file: false,
+        password_callback_always: false,
         cadata_explicit_errors: false,
         py37_argument_quirks: true,
         name_bit_strings_as_bytes: false,
@@ -231,34 +450,34 @@ impl Profile {
         },
     };
 
-    /// CPython 3.8 (compared with 3.8.18): adds `OP_IGNORE_UNEXPECTED_EOF` on OpenSSL 3,
-    /// `num_tickets`, `keylog_filename` and `SSLKEYLOGFILE`.
+    /// CPython 3.8.18: adds `OP_IGNORE_UNEXPECTED_EOF` on OpenSSL 3, `num_tickets`,
+    /// `keylog_filename` and `SSLKEYLOGFILE`.
     pub const PY38: Profile = Profile {
         version: (3, 8),
-        reference_release: "3.8.18",
+        patch: 18,
         extra_options: Options::IGNORE_UNEXPECTED_EOF,
         honours_sslkeylogfile: true,
         has_num_tickets_and_keylog: true,
-        mnemonics: MnemonicTable::OpenSsl30,
+        error_names: ErrorNames::Py38,
         cadata_explicit_errors: true,
         py37_argument_quirks: false,
         unexpected_eof_is_eof_error: true,
         ..Profile::PY37
     };
 
-    /// CPython 3.9 (compared with 3.9.18).
+    /// CPython 3.9.18.
     pub const PY39: Profile = Profile {
         version: (3, 9),
-        reference_release: "3.9.18",
+        patch: 18,
         ..Profile::PY38
     };
 
-    /// CPython 3.10 (compared with 3.10.13): TLS_CLIENT/TLS_SERVER, the `@SECLEVEL=2` cipher
-    /// string, TLS 1.2 minimum, `security_level`, validated version setters, BIT STRING name
-    /// values as `bytes`.
+    /// CPython 3.10.13: TLS_CLIENT/TLS_SERVER, the `@SECLEVEL=2` cipher string, TLS 1.2
+    /// minimum, `security_level`, validated version setters, BIT STRING name values as
+    /// `bytes`.
     pub const PY310: Profile = Profile {
         version: (3, 10),
-        reference_release: "3.10.13",
+        patch: 13,
         default_cipher_string: CIPHERS_310,
         default_minimum_version: Some(TlsVersion::TLSv1_2),
         extra_options: Options::empty(),
@@ -280,11 +499,11 @@ impl Profile {
         ..Profile::PY39
     };
 
-    /// CPython 3.11 (compared with 3.11.7): `set_ecdh_curve` through `SSL_CTX_set1_groups`,
-    /// the IntFlag readback quirk of `options`.
+    /// CPython 3.11.7: `set_ecdh_curve` through `SSL_CTX_set1_groups`, the IntFlag readback
+    /// quirk of `options`.
     pub const PY311: Profile = Profile {
         version: (3, 11),
-        reference_release: "3.11.7",
+        patch: 7,
         options_readback: OptionsReadback::SignedLongIntFlag,
         ecdh_curve_call: EcdhCurveCall::Set1Groups,
         messages: InterpreterMessages {
@@ -298,10 +517,10 @@ impl Profile {
         ..Profile::PY310
     };
 
-    /// CPython 3.12 (compared with 3.12.1): unsigned 64-bit `options`, strict DER `cadata`.
+    /// CPython 3.12.1: unsigned 64-bit `options`, strict DER `cadata`.
     pub const PY312: Profile = Profile {
         version: (3, 12),
-        reference_release: "3.12.1",
+        patch: 1,
         options_conversion: IntConversion::UnsignedLongLong,
         options_readback: OptionsReadback::Unsigned,
         der_cadata_strict_eof: true,
@@ -316,12 +535,12 @@ impl Profile {
         ..Profile::PY311
     };
 
-    /// CPython 3.13 (compared with 3.13.0); the default profile: `create_default_context`
-    /// adds `VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT`, the session id context moves to
-    /// server-side connections, IDNA errors carry positions.
-    pub const PY313: Profile = Profile {
+    /// CPython 3.13.0: `create_default_context` adds `VERIFY_X509_PARTIAL_CHAIN |
+    /// VERIFY_X509_STRICT`, the session id context moves to server-side connections, IDNA
+    /// errors carry positions.
+    pub const PY313_0: Profile = Profile {
         version: (3, 13),
-        reference_release: "3.13.0",
+        patch: 0,
         default_context_verify_flags: VerifyFlags::X509_PARTIAL_CHAIN
             .union(VerifyFlags::X509_STRICT),
         session_id_context: SessionIdContext::ServerConnections,
@@ -330,9 +549,38 @@ impl Profile {
             ..Profile::PY312.messages
         },
         ..Profile::PY312
-    };
+    }
+    .at_patch(0);
 
-    /// Every shipped profile, oldest first.
+    /// CPython 3.13.18, the newest 3.13 pyssl knows: 3.13.0 plus the patch-level changes
+    /// of [`CHANGES`] (the intermediate-key denylist).
+    pub const PY313: Profile = Profile::PY313_0.at_patch(18);
+
+    /// CPython 3.14.10: the defaults of 3.13; `unknown error (0x…)`, the 3.14 error-name
+    /// tables, `HAS_PHA`, 3.14's unsigned 64-bit `options` converter, the intermediate-key
+    /// denylist.
+    pub const PY314: Profile = Profile {
+        version: (3, 14),
+        error_names: ErrorNames::Py314,
+        options_conversion: IntConversion::UInt64,
+        messages: InterpreterMessages {
+            options_argument_must_be_int: false,
+            ..Profile::PY313_0.messages
+        },
+        ..Profile::PY313_0
+    }
+    .at_patch(10);
+
+    /// CPython 3.15.2; the default profile.
+    pub const PY315: Profile = Profile {
+        version: (3, 15),
+        ..Profile::PY314
+    }
+    .at_patch(2);
+
+    /// Every profile compared with a live interpreter (`oracle/releases.tsv`), oldest first:
+    /// pyenv's upstream builds 3.7.16 … 3.13.0 and Debian unstable's 3.13.18, 3.14.10 and
+    /// 3.15.2 (those three compared in Debian's flavour, [`SslDefaultSuites::OpenSsl`]).
     pub const ALL: &'static [Profile] = &[
         Profile::PY37,
         Profile::PY38,
@@ -340,24 +588,140 @@ impl Profile {
         Profile::PY310,
         Profile::PY311,
         Profile::PY312,
+        Profile::PY313_0,
         Profile::PY313,
+        Profile::PY314,
+        Profile::PY315,
     ];
 
-    /// The profile for `"3.11"`, `"3.13"`, ... (`None` if not shipped).
-    pub fn by_version(version: &str) -> Option<Profile> {
-        Profile::ALL.iter().find(|p| p.label() == version).copied()
+    /// This release at patch `patch`, its patch-level behaviour resolved from [`CHANGES`].
+    ///
+    /// ```
+    /// use pyssl::Profile;
+    /// assert!(!Profile::PY314.at_patch(9).key_denylist);
+    /// assert!(Profile::PY314.at_patch(10).key_denylist);
+    /// ```
+    pub const fn at_patch(self, patch: u32) -> Profile {
+        let minor = self.version.1;
+        Profile {
+            patch,
+            key_denylist: has_change(Change::KeyDenylist, minor, patch),
+            unknown_error_shows_code: has_change(Change::UnknownErrorShowsCode, minor, patch),
+            wrap_bio_checks_arguments: has_change(Change::WrapBioChecksArguments, minor, patch),
+            session_set_shares: has_change(Change::SessionSetShares, minor, patch),
+            version_setter_c_int: has_change(Change::VersionSetterCInt, minor, patch),
+            load_cert_chain_names_file: has_change(Change::LoadCertChainNamesFile, minor, patch),
+            password_callback_always: has_change(Change::PasswordCallbackAlways, minor, patch),
+            ..self
+        }
     }
 
-    /// `"3.13"`-style label.
+    /// The same release built with `--with-ssl-default-suites=suites` (Debian and Ubuntu
+    /// build with `openssl`).
+    ///
+    /// ```python
+    /// # Debian's python3.14: sysconfig's CONFIG_ARGS has --with-ssl-default-suites=openssl
+    /// ssl.create_default_context().minimum_version   # TLSVersion.MINIMUM_SUPPORTED
+    /// ```
+    /// ```
+    /// use pyssl::{Profile, SslDefaultSuites, TlsVersion};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let debian = Profile::PY314.with_ssl_default_suites(SslDefaultSuites::OpenSsl);
+    /// let ctx = pyssl::SslContext::with_profile(pyssl::PROTOCOL_TLS_CLIENT, debian)?;
+    /// assert_eq!(ctx.minimum_version(), TlsVersion::MINIMUM_SUPPORTED);
+    /// # Ok(()) }
+    /// ```
+    pub const fn with_ssl_default_suites(self, suites: SslDefaultSuites) -> Profile {
+        Profile {
+            ssl_default_suites: suites,
+            error_names: match (self.error_names, suites) {
+                (ErrorNames::Py38 | ErrorNames::Py313Debian, SslDefaultSuites::OpenSsl)
+                    if self.version.1 == 13 && self.patch >= 1 =>
+                {
+                    ErrorNames::Py313Debian
+                }
+                (ErrorNames::Py313Debian, _) => ErrorNames::Py38,
+                (names, _) => names,
+            },
+            default_minimum_version: match suites {
+                SslDefaultSuites::OpenSsl => None,
+                // Upstream sets TLS 1.2 together with its cipher string from 3.10 on.
+                SslDefaultSuites::Python if self.version.1 >= 10 => Some(TlsVersion::TLSv1_2),
+                SslDefaultSuites::Python => None,
+            },
+            ..self
+        }
+    }
+
+    /// The cipher string the constructor sets, or `None` when the build keeps OpenSSL's
+    /// default list.
+    pub fn constructor_cipher_string(&self) -> Option<&'static str> {
+        match self.ssl_default_suites {
+            SslDefaultSuites::Python => Some(self.default_cipher_string),
+            SslDefaultSuites::OpenSsl => None,
+        }
+    }
+
+    /// The `[LIB: REASON]` table a CPython of this release names OpenSSL errors with, when it
+    /// is built against the OpenSSL pyssl is built against (CPython picks its table by the
+    /// headers it was compiled with; pyssl imitates a CPython built on pyssl's own OpenSSL).
+    pub fn mnemonic_table(&self) -> MnemonicTable {
+        MnemonicTable::for_build(self.error_names, self.unknown_error_shows_code)
+    }
+
+    /// The profile for `"3.11"` (the newest patch of that line pyssl knows), `"3.13.18"`, or
+    /// any patch release of a shipped line up to its newest (`"3.13.5"` resolves 3.13.0's
+    /// behaviour with the [`CHANGES`] that 3.13.5 has). `None` for unknown lines and for
+    /// patches newer than the newest known (their behaviour is not known).
+    pub fn by_version(version: &str) -> Option<Profile> {
+        let mut parts = version.split('.');
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next()?.parse().ok()?;
+        let patch: Option<u32> = match parts.next() {
+            Some(p) => Some(p.parse().ok()?),
+            None => None,
+        };
+        if parts.next().is_some() || major != 3 {
+            return None;
+        }
+        let line: Vec<&Profile> = Profile::ALL
+            .iter()
+            .filter(|p| p.version == (major, minor))
+            .collect();
+        let newest = **line.iter().max_by_key(|p| p.patch)?;
+        match patch {
+            None => Some(newest),
+            Some(p) if p > newest.patch => None,
+            Some(p) => {
+                if let Some(exact) = line.iter().find(|q| q.patch == p) {
+                    return Some(**exact);
+                }
+                // The line's oldest shipped profile is its base (3.13.0 for 3.13); a line
+                // shipped at one patch only (3.7.16, ...) is the base for its older patches
+                // too: nothing pyssl reproduces changed within those lines.
+                let base = **line.iter().min_by_key(|q| q.patch)?;
+                Some(base.at_patch(p))
+            }
+        }
+    }
+
+    /// `"3.13"`-style label of the release line.
     pub fn label(&self) -> String {
         format!("{}.{}", self.version.0, self.version.1)
     }
 
-    /// The README's profile table (Markdown), generated from the profiles themselves.
-    pub fn markdown_table() -> String {
+    /// `"3.13.18"`: the patch release.
+    pub fn release(&self) -> String {
+        format!("{}.{}.{}", self.version.0, self.version.1, self.patch)
+    }
+
+    /// The README's profile table (Markdown), generated from the profiles themselves: one
+    /// column per profile of [`Profile::ALL`], with `compared_with` (one cell per profile, e.g.
+    /// the interpreter each is compared with) as its first row.
+    pub fn markdown_table(compared_with: &[String]) -> String {
         let yes = |b: bool| if b { "yes" } else { "no" };
         let mut rows: Vec<(&str, Vec<String>)> = vec![
-            ("compared with", vec![]),
+            ("compared with", compared_with.to_vec()),
             ("cipher string", vec![]),
             ("minimum version (TLS, TLS_CLIENT, TLS_SERVER)", vec![]),
             ("extra constructor options", vec![]),
@@ -375,10 +739,13 @@ impl Profile {
             ("set_ecdh_curve", vec![]),
             ("BIT STRING name value in a certificate", vec![]),
             ("read / write sizes", vec![]),
+            ("intermediate-key denylist (gh-160040)", vec![]),
+            ("reason without text", vec![]),
+            ("wrap_bio checks arguments (gh-156793)", vec![]),
+            ("session setter (gh-116810)", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
-                p.reference_release.to_string(),
                 if p.default_cipher_string == CIPHERS_37 {
                     "`DEFAULT:!aNULL:…:!PSK`".to_string()
                 } else {
@@ -412,6 +779,7 @@ impl Profile {
                     match p.options_conversion {
                         IntConversion::SignedLong => "long",
                         IntConversion::UnsignedLongLong => "u64",
+                        IntConversion::UInt64 => "u64 (ValueError < 0)",
                     },
                     match p.options_readback {
                         OptionsReadback::SignedLong => "long",
@@ -441,14 +809,26 @@ impl Profile {
                 } else {
                     "C int (`SSL_read`)".to_string()
                 },
+                yes(p.key_denylist).to_string(),
+                if p.unknown_error_shows_code {
+                    "`unknown error (0x…)`".to_string()
+                } else {
+                    "`unknown error`".to_string()
+                },
+                yes(p.wrap_bio_checks_arguments).to_string(),
+                if p.session_set_shares {
+                    "shares".to_string()
+                } else {
+                    "DER copy".to_string()
+                },
             ];
-            for (row, cell) in rows.iter_mut().zip(cells) {
+            for (row, cell) in rows.iter_mut().skip(1).zip(cells) {
                 row.1.push(cell);
             }
         }
         let mut out = String::from("| |");
         for p in Profile::ALL {
-            out.push_str(&format!(" {} |", p.label()));
+            out.push_str(&format!(" {} |", p.release()));
         }
         out.push_str("\n|---|");
         for _ in Profile::ALL {
@@ -463,8 +843,8 @@ impl Profile {
 }
 
 impl Default for Profile {
-    /// The newest shipped profile (3.13).
+    /// The newest shipped profile (3.15.2, upstream flavour).
     fn default() -> Profile {
-        Profile::PY313
+        Profile::PY315
     }
 }

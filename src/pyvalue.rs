@@ -139,14 +139,54 @@ const NOT_PRINTABLE: [(u32, u32); 28] = [
 /// its own Unicode version for it anyway. `tests/repr.rs` checks every assigned code point
 /// against CPython 3.13.
 pub(crate) fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
+    repr_units(s.chars().map(Ok))
+}
+
+/// Python's `repr()` of the `str` that `os.fsdecode` makes of `bytes`: valid UTF-8 as text, and
+/// each undecodable byte `b` as the lone surrogate `U+DC00 + b` (`surrogateescape`), which
+/// `repr()` shows as `\udcXX`.
+pub(crate) fn py_repr_fs_bytes(bytes: &[u8]) -> String {
+    let mut units: Vec<Result<char, u8>> = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                units.extend(text.chars().map(Ok));
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` is the prefix from_utf8 validated.
+                units.extend(
+                    std::str::from_utf8(good)
+                        .unwrap_or_default()
+                        .chars()
+                        .map(Ok),
+                );
+                let n = e.error_len().unwrap_or(bad.len());
+                units.extend(bad[..n].iter().map(|&b| Err(b)));
+                rest = &bad[n..];
+            }
+        }
+    }
+    repr_units(units.into_iter())
+}
+
+/// The body of `str.__repr__` over characters and escaped bytes (`Err(b)`: the surrogate
+/// `U+DC00 + b`).
+fn repr_units(units: impl Iterator<Item = Result<char, u8>> + Clone) -> String {
+    let has = |q: char| units.clone().any(|u| u == Ok(q));
+    let quote = if has('\'') && !has('"') { '"' } else { '\'' };
+    let mut out = String::new();
     out.push(quote);
-    for c in s.chars() {
+    for unit in units {
+        let c = match unit {
+            Ok(c) => c,
+            Err(b) => {
+                out.push_str(&format!("\\u{:04x}", 0xdc00 + u32::from(b)));
+                continue;
+            }
+        };
         let code = u32::from(c);
         match c {
             '\\' => out.push_str("\\\\"),

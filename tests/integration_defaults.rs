@@ -63,7 +63,7 @@ fn verify_mode(mode: SslVerifyMode) -> Value {
 }
 
 fn check(version_name: &str, profile: Profile) {
-    let Some(oracle) = common::oracle(version_name) else {
+    let Some(oracle) = common::oracle_for(&profile) else {
         return;
     };
     let python = oracle.run_json(SCRIPT, &[], "");
@@ -82,8 +82,7 @@ fn check(version_name: &str, profile: Profile) {
 
 #[test]
 fn builder_defaults_match_cpython_per_release() {
-    for profile in Profile::ALL {
-        let v = format!("{}.{}", profile.version.0, profile.version.1);
-        check(&v, *profile);
+    for profile in common::compared_profiles() {
+        check(&profile.release(), profile);
     }
 }

@@ -250,5 +250,5 @@ per_release! {
     object_edges_py310 => "3.10", Profile::PY310;
     object_edges_py311 => "3.11", Profile::PY311;
     object_edges_py312 => "3.12", Profile::PY312;
-    object_edges_py313 => "3.13", Profile::PY313;
+    object_edges_py313 => "3.13", Profile::PY313_0;
 }

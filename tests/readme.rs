@@ -17,7 +17,25 @@ fn readme_profile_table_matches_the_code() {
         .find(END)
         .expect("README has the profiles:end marker")
         + start;
-    let table = pyssl::Profile::markdown_table();
+    let compared_with: Vec<String> = pyssl_testsupport::python::releases()
+        .iter()
+        .map(|r| match r.source {
+            pyssl_testsupport::python::Source::Pyenv => format!("pyenv {}", r.release),
+            pyssl_testsupport::python::Source::DebianUnstable => {
+                format!("Debian {} (`openssl` suites)", r.release)
+            }
+        })
+        .collect();
+    let shipped: Vec<String> = pyssl::Profile::ALL.iter().map(|p| p.release()).collect();
+    let listed: Vec<String> = pyssl_testsupport::python::releases()
+        .into_iter()
+        .map(|r| r.release)
+        .collect();
+    assert_eq!(
+        shipped, listed,
+        "Profile::ALL and oracle/releases.tsv list the same releases"
+    );
+    let table = pyssl::Profile::markdown_table(&compared_with);
     if std::env::var("PYSSL_UPDATE_README").as_deref() == Ok("1") {
         let updated = format!("{}{}{}", &readme[..start], table, &readme[end..]);
         std::fs::write(path, updated).unwrap();

@@ -147,8 +147,8 @@ fn legacy_versions_stay_refused_after_clearing_no_sslv3() {
     std::fs::write(&ca_file, &ca_pem).unwrap();
 
     let mut compared = 0;
-    for profile in [Profile::PY311, Profile::PY313] {
-        let Some(oracle) = common::oracle(&profile.label()) else {
+    for profile in [Profile::PY311, Profile::PY313_0] {
+        let Some(oracle) = common::oracle_for(&profile) else {
             continue;
         };
         for version in ["TLSv1", "TLSv1_1"] {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::Args;
-use pyssl::{Profile, PyValue};
+use pyssl::{Profile, PyValue, SslDefaultSuites};
 use serde_json::{Map, Value, json};
 
 use crate::inputs::{ContextArgs, OwnedCaData, ReadError, read_bytes, read_text, shipped_profiles};
@@ -18,6 +18,11 @@ const ORACLE: &str = include_str!("../../oracle/pyssl_oracle.py");
 
 /// Prints `major.minor.micro` of the interpreter.
 const VERSION_PROBE: &str = "import sys; print('%d.%d.%d' % sys.version_info[:3])";
+/// Prints the build's `--with-ssl-default-suites` value (`python` when absent, as configure's
+/// default); a custom cipher string is reported as itself and refused.
+const SUITES_PROBE: &str = "import re, sysconfig; \
+m = re.search(r\"--with-ssl-default-suites=['\\\"]?([^'\\\" ]+)\", sysconfig.get_config_var('CONFIG_ARGS') or ''); \
+print(m.group(1) if m else 'python')";
 
 /// Cells longer than this are shortened in the table (differences are printed in full below).
 const CELL_WIDTH: usize = 48;
@@ -56,20 +61,29 @@ impl Row {
 pub fn run(args: &CompareArgs) -> Result<Output, Failure> {
     let python = &args.python;
     let version = interpreter_version(python)?;
-    let profile = match args.context.profile {
-        Some(p) => p,
+    let suites = match args.context.profile.ssl_default_suites {
+        Some(s) => s,
+        None => interpreter_suites(python)?,
+    };
+    let profile = match args.context.profile.profile {
+        Some(p) => p.with_ssl_default_suites(suites),
         None => {
+            // The exact patch release when pyssl knows it (or can resolve it within a known
+            // line); else the newest of the line.
             let minor = version
                 .rsplit_once('.')
                 .map_or(version.as_str(), |(mm, _)| mm);
-            Profile::by_version(minor).ok_or_else(|| {
-                Failure::Usage(format!(
-                    "{} is CPython {version}, for which pyssl has no profile (pyssl ships {}); \
+            Profile::by_version(&version)
+                .or_else(|| Profile::by_version(minor))
+                .map(|p| p.with_ssl_default_suites(suites))
+                .ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "{} is CPython {version}, for which pyssl has no profile (pyssl ships {}); \
                      pass --profile to compare anyway",
-                    python.display(),
-                    shipped_profiles()
-                ))
-            })?
+                        python.display(),
+                        shipped_profiles()
+                    ))
+                })?
         }
     };
 
@@ -101,6 +115,23 @@ pub fn run(args: &CompareArgs) -> Result<Output, Failure> {
 }
 
 /// `major.minor.micro` of the interpreter, or why it cannot be used.
+/// The interpreter's `--with-ssl-default-suites` (from `sysconfig`'s `CONFIG_ARGS`;
+/// `python` when it was not given).
+fn interpreter_suites(python: &Path) -> Result<SslDefaultSuites, Failure> {
+    let out = Command::new(python)
+        .args(["-c", SUITES_PROBE])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| cannot_run(python, &e))?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    SslDefaultSuites::from_name(&text).ok_or_else(|| {
+        Failure::Interpreter(format!(
+            "{} did not report its --with-ssl-default-suites: {text:?}",
+            python.display()
+        ))
+    })
+}
+
 fn interpreter_version(python: &Path) -> Result<String, Failure> {
     let out = Command::new(python)
         .args(["-c", VERSION_PROBE])
@@ -380,10 +411,11 @@ fn shorten(s: &str) -> String {
 
 fn text_report(h: &Header<'_>, rows: &[Row], identical: usize, different: usize) -> String {
     let mut out = format!(
-        "python: {} (CPython {}), pyssl profile {}\n\n",
+        "python: {} (CPython {}), pyssl profile {} ({} suites)\n\n",
         h.python.display(),
         h.version,
-        h.profile.label()
+        h.profile.release(),
+        h.profile.ssl_default_suites.name()
     );
     let table: Vec<[String; 4]> = rows
         .iter()
@@ -476,7 +508,8 @@ fn json_report(
     let doc = json!({
         "python": h.python.to_string_lossy(),
         "python_version": h.version,
-        "profile": h.profile.label(),
+        "profile": h.profile.release(),
+        "ssl_default_suites": h.profile.ssl_default_suites.name(),
         "fields": fields,
         "identical": identical,
         "different": different,

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use pyssl::{
-    CaData, CreateOptions, Profile, Purpose, PyValue, SslContext, TlsVersion, VerifyFlags,
-    VerifyMode,
+    CaData, CreateOptions, Purpose, PyValue, SslContext, TlsVersion, VerifyFlags, VerifyMode,
 };
 use serde_json::{Value, json};
 
@@ -71,9 +70,9 @@ pub struct ConnectArgs {
     /// ctx.verify_flags |= BITS (decimal or 0x hex)
     #[arg(long, value_name = "BITS", value_parser = parse_bits)]
     pub verify_flags_add: Option<u64>,
-    /// CPython release to behave like.
-    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
-    pub profile: Option<Profile>,
+    /// The CPython release and build flavour to behave like.
+    #[command(flatten)]
+    pub profile: crate::inputs::ProfileArgs,
     /// Print Python-style JSON.
     #[arg(long)]
     pub json: bool,
@@ -118,7 +117,7 @@ fn context(args: &ConnectArgs) -> Result<Arc<SslContext>, Failure> {
         cafile: args.cafile.as_deref(),
         capath: args.capath.as_deref(),
         cadata: cadata.as_deref().map(CaData::Pem),
-        profile: args.profile.unwrap_or_default(),
+        profile: args.profile.resolve(),
     };
     let ctx = pyssl::create_default_context_with(Purpose::SERVER_AUTH, opts)?;
     if args.no_check_hostname {

@@ -15,14 +15,14 @@ pub struct DecodeCertArgs {
     /// Print JSON (tuples as arrays) instead of Python's repr().
     #[arg(long)]
     pub json: bool,
-    /// CPython release to behave like [default: 3.13].
-    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
-    pub profile: Option<pyssl::Profile>,
+    /// The CPython release and build flavour to behave like.
+    #[command(flatten)]
+    pub profile: crate::inputs::ProfileArgs,
 }
 
 /// Run `pyssl decode-cert`.
 pub fn run(args: &DecodeCertArgs) -> Result<Output, Failure> {
-    let profile = args.profile.unwrap_or_default();
+    let profile = args.profile.resolve();
     let dict = pyssl::certificate::decode_cert_file_as(&args.file, profile)?.to_py();
     let text = if args.json {
         pyjson::dumps(&dict)?

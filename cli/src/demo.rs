@@ -78,14 +78,14 @@ fn ossl(e: openssl::error::ErrorStack) -> Failure {
 /// Arguments of `pyssl demo`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
-    /// CPython release to behave like [default: 3.13].
-    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
-    pub profile: Option<pyssl::Profile>,
+    /// The CPython release and build flavour to behave like.
+    #[command(flatten)]
+    pub profile: crate::inputs::ProfileArgs,
 }
 
 /// Run `pyssl demo`.
 pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
-    let profile = args.profile.unwrap_or_default();
+    let profile = args.profile.resolve();
     let (ca, ca_key) = certificate("pyssl demo CA", None, 1).map_err(ossl)?;
     let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 2).map_err(ossl)?;
     let dir = std::env::temp_dir().join(format!("pyssl-demo-{}", std::process::id()));

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use pyssl::{CaData, CreateOptions, Error, Profile, Purpose};
+use pyssl::{CaData, CreateOptions, Error, Profile, Purpose, SslDefaultSuites};
 
 /// `ssl.Purpose` on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,22 +52,58 @@ pub struct ContextArgs {
     /// cadata= as bytes: the contents of this DER file (certificates back to back).
     #[arg(long, value_name = "FILE")]
     pub cadata_der: Option<PathBuf>,
-    /// CPython release to behave like [default: 3.13 for show, the interpreter's for compare].
-    #[arg(long, value_name = "VERSION", value_parser = parse_profile)]
-    pub profile: Option<Profile>,
+    /// The CPython release and build flavour to behave like.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
-/// `--profile` values: a shipped profile's `"3.X"` label (every verb's `--profile`).
+/// `--profile` and `--ssl-default-suites`, on every verb.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ProfileArgs {
+    /// CPython release to behave like: 3.X (the newest patch pyssl knows) or 3.X.Y
+    /// [default: the newest release; compare: the interpreter's].
+    #[arg(long, value_name = "VERSION", value_parser = parse_profile)]
+    pub profile: Option<Profile>,
+    /// The build's --with-ssl-default-suites: python (upstream) or openssl (Debian, Ubuntu)
+    /// [default: python; compare: the interpreter's].
+    #[arg(long, value_name = "SUITES", value_parser = parse_suites)]
+    pub ssl_default_suites: Option<SslDefaultSuites>,
+}
+
+impl ProfileArgs {
+    /// The profile the flags select (the newest release, upstream flavour, by default).
+    pub fn resolve(&self) -> Profile {
+        self.resolve_or(Profile::default())
+    }
+
+    /// The profile the flags select, `fallback`'s release and flavour where they are silent.
+    pub fn resolve_or(&self, fallback: Profile) -> Profile {
+        let profile = self.profile.unwrap_or(fallback);
+        let suites = self
+            .ssl_default_suites
+            .unwrap_or(fallback.ssl_default_suites);
+        profile.with_ssl_default_suites(suites)
+    }
+}
+
+/// `--ssl-default-suites` values.
+pub fn parse_suites(s: &str) -> Result<SslDefaultSuites, String> {
+    SslDefaultSuites::from_name(s)
+        .ok_or_else(|| format!("unknown value '{s}' (expected python or openssl)"))
+}
+
+/// `--profile` values: `"3.X"` (the newest patch pyssl knows) or `"3.X.Y"` (every verb's
+/// `--profile`).
 pub fn parse_profile(s: &str) -> Result<Profile, String> {
     Profile::by_version(s)
         .ok_or_else(|| format!("unknown profile '{s}' (pyssl ships {})", shipped_profiles()))
 }
 
-/// `"3.11, 3.13"`: every profile pyssl ships.
+/// `"3.7.16, …, 3.15.2"`: every profile pyssl ships.
 pub fn shipped_profiles() -> String {
     Profile::ALL
         .iter()
-        .map(Profile::label)
+        .map(Profile::release)
         .collect::<Vec<_>>()
         .join(", ")
 }

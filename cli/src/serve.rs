@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use pyssl::{CreateOptions, Profile, Purpose, VerifyMode};
+use pyssl::{CreateOptions, Purpose, VerifyMode};
 
 use crate::{Failure, Output};
 
@@ -35,15 +35,15 @@ pub struct ServeArgs {
     /// Stop after this many connections (default: serve until killed).
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
-    /// CPython release to behave like.
-    #[arg(long, value_name = "X.Y", value_parser = crate::inputs::parse_profile)]
-    pub profile: Option<Profile>,
+    /// The CPython release and build flavour to behave like.
+    #[command(flatten)]
+    pub profile: crate::inputs::ProfileArgs,
 }
 
 /// The server context `serve` uses.
 pub fn context(args: &ServeArgs) -> Result<Arc<pyssl::SslContext>, Failure> {
     let opts = CreateOptions {
-        profile: args.profile.unwrap_or_default(),
+        profile: args.profile.resolve(),
         ..CreateOptions::default()
     };
     let ctx = pyssl::create_default_context_with(Purpose::CLIENT_AUTH, opts)?;

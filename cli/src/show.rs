@@ -24,7 +24,7 @@ pub struct ShowArgs {
 
 /// Runs `pyssl show`.
 pub fn run(args: &ShowArgs) -> Result<Output, Failure> {
-    let profile = args.context.profile.unwrap_or_default();
+    let profile = args.context.profile.resolve();
     match context_values(&args.context, profile) {
         Ok(values) if args.json => Ok(Output::success(pyjson::dumps(&values)? + "\n")),
         Ok(values) => Ok(Output::success(table(&values, &args.context, profile))),
@@ -52,11 +52,11 @@ fn table(values: &PyValue, args: &ContextArgs, profile: Profile) -> String {
     let mut rows: Vec<(String, Vec<String>)> = vec![
         (
             "profile".into(),
-            vec![format!(
-                "{} (behaves like CPython {})",
-                profile.label(),
-                profile.reference_release
-            )],
+            vec![format!("CPython {}", profile.release())],
+        ),
+        (
+            "ssl_default_suites".into(),
+            vec![profile.ssl_default_suites.name().into()],
         ),
         ("purpose".into(), vec![args.purpose.label().into()]),
     ];
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn flags_name_the_widest_constants_first() {
-        let p = Profile::PY313;
+        let p = Profile::PY313_0;
         let all = pyssl::OP_ALL.bits() as i128;
         let v = all | pyssl::OP_NO_COMPRESSION.bits() as i128;
         assert_eq!(

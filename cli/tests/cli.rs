@@ -50,6 +50,8 @@ const PEM_END: &str = "-----END CERTIFICATE-----";
 /// A CPython with its test certificates, and the fixture files made from them.
 struct Oracle {
     version: &'static str,
+    /// The interpreter's patch release ("3.13.0"): the profile compared with it.
+    release: String,
     python: PathBuf,
     certdata: PathBuf,
     tmp: tempfile::TempDir,
@@ -83,8 +85,14 @@ fn oracle(version: &'static str) -> Option<Oracle> {
         b"\x30\x82\xff\xfe garbage \xc3",
     )
     .unwrap();
+    let release = Command::new(&python)
+        .args(["-c", "import platform; print(platform.python_version())"])
+        .output()
+        .expect("run python");
+    let release = String::from_utf8_lossy(&release.stdout).trim().to_string();
     Some(Oracle {
         version,
+        release,
         python,
         certdata,
         tmp,
@@ -177,7 +185,7 @@ impl Oracle {
                 "show",
                 "--json",
                 "--profile",
-                self.version,
+                &self.release,
                 "--purpose",
                 purpose,
             ];
@@ -205,7 +213,7 @@ impl Oracle {
     /// The number of rows `compare` prints for `show --json` output: one per top-level key,
     /// lists expanded element by element (an empty list is one row).
     fn expected_rows(&self, args: &[&str]) -> usize {
-        let mut show = vec!["show", "--json", "--profile", self.version];
+        let mut show = vec!["show", "--json", "--profile", &self.release];
         show.extend(args);
         let out = pyssl(&show);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("show JSON");
@@ -301,7 +309,7 @@ macro_rules! decode_cert_per_profile {
                         .output()
                         .expect("run python");
                     let theirs = text(&py.stdout);
-                    let out = pyssl(&["decode-cert", "--json", "--profile", o.version, f]);
+                    let out = pyssl(&["decode-cert", "--json", "--profile", &o.release, f]);
                     let ours = if out.status.success() {
                         text(&out.stdout)
                     } else {
@@ -400,7 +408,8 @@ fn show_unknown_profile_is_a_usage_error() {
     assert_eq!(
         text(&out.stderr),
         "error: invalid value '9.9' for '--profile <VERSION>': unknown profile '9.9' \
-         (pyssl ships 3.7, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)\n\nFor more information, try '--help'.\n"
+         (pyssl ships 3.7.16, 3.8.18, 3.9.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0, 3.13.18, \
+         3.14.10, 3.15.2)\n\nFor more information, try '--help'.\n"
     );
     assert_eq!(out.status.code(), Some(2));
 }
@@ -456,7 +465,7 @@ fn check_compare_identical(o: &Oracle, explicit_profile: bool) {
     let python = o.python.to_string_lossy().into_owned();
     let mut args = vec!["compare", "--python", &python, "--cafile", &cafile];
     if explicit_profile {
-        args.extend(["--profile", o.version]);
+        args.extend(["--profile", &o.release]);
     }
     let out = pyssl(&args);
     let report = text(&out.stdout);
@@ -473,7 +482,7 @@ fn check_compare_identical(o: &Oracle, explicit_profile: bool) {
         "{report}"
     );
     assert!(
-        report.contains(&format!("pyssl profile {}\n", o.version)),
+        report.contains(&format!("pyssl profile {} (python suites)\n", o.release)),
         "{report}"
     );
 }
@@ -575,7 +584,8 @@ fn compare_json_reports_differences_and_exits_1() {
         ]
     );
     assert_eq!(v["different"], 1);
-    assert_eq!(v["profile"], "3.11");
+    assert_eq!(v["profile"], "3.11.7");
+    assert_eq!(v["ssl_default_suites"], "python");
 }
 
 #[test]

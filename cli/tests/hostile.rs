@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 const PEERS_PY: &str = include_str!("../../oracle/hostile_peers.py");
 /// The CLI's default profile, and the CPython it is compared with.
 const VERSION: &str = "3.13";
+/// The profile of that interpreter (pyenv's 3.13.0), given to every verb.
+const PROFILE: &str = "3.13.0";
 const MB100: usize = 100 * 1024 * 1024;
 
 /// The CPython to compare with (`pyssl_testsupport::python`): a missing one fails the test
@@ -196,7 +198,7 @@ fn show_with_hostile_ca_sources() {
                 OsStr::new("show"),
                 OsStr::new("--json"),
                 OsStr::new("--profile"),
-                OsStr::new(VERSION),
+                OsStr::new(PROFILE),
                 OsStr::new(&format!("--{flag}")),
                 path.as_os_str(),
             ]);
@@ -261,7 +263,12 @@ fn decode_cert_and_serve_with_hostile_files() {
     let certs = make_certs();
     for (label, path) in hostile_files(&certs) {
         let theirs = run_python(&py, FILES_PY, &json!(hex_path(&path)));
-        let out = pyssl([OsStr::new("decode-cert"), &path]);
+        let out = pyssl([
+            OsStr::new("decode-cert"),
+            OsStr::new("--profile"),
+            OsStr::new(PROFILE),
+            &path,
+        ]);
         assert_exit(
             &out,
             theirs["decode"].as_str(),
@@ -270,6 +277,8 @@ fn decode_cert_and_serve_with_hostile_files() {
         // `--count 0`: with a usable certificate, serve nobody and exit 0.
         let out = pyssl([
             OsStr::new("serve"),
+            OsStr::new("--profile"),
+            OsStr::new(PROFILE),
             OsStr::new("--count"),
             OsStr::new("0"),
             OsStr::new("--cert"),
@@ -335,7 +344,7 @@ fn connect_to_hostile_peers() {
             OsStr::new("--cafile"),
             ca.as_os_str(),
             OsStr::new("--profile"),
-            OsStr::new(VERSION),
+            OsStr::new(PROFILE),
             OsStr::new("--json"),
         ]);
         assert!(peer.wait().unwrap().success(), "peer {kind}");

@@ -7,7 +7,7 @@ use openssl::x509::{GeneralNameRef, X509NameRef, X509Ref};
 
 use super::{AltNameValue, AttributeValue, CertificateDict, DistinguishedName, Rdn};
 use crate::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, MnemonicTable, Result};
 use crate::ffi::x509::{self as raw, GeneralNameData, PemFileError};
 
 /// CPython's `_decode_certificate`: the dict `getpeercert()` returns for a verified peer.
@@ -89,8 +89,9 @@ pub fn decode_certificate_as(cert: &X509Ref, profile: Profile) -> Result<Certifi
     let subject = decode_name(cert.subject_name(), profile)?;
     let issuer = decode_name(cert.issuer_name(), profile)?;
     let version = i64::from(cert.version()) + 1;
+    let table = profile.mnemonic_table();
     let printed = |text: std::result::Result<Vec<u8>, openssl::error::ErrorStack>| {
-        text.map_err(|e| Error::from_stack(&e))
+        text.map_err(|e| Error::from_stack(&e, table))
             .and_then(|bytes| decode_utf8(first_line(&bytes)))
     };
     let serial_number = printed(raw::integer_text(cert.serial_number()))?;
@@ -113,9 +114,9 @@ pub fn decode_certificate_as(cert: &X509Ref, profile: Profile) -> Result<Certifi
         not_before,
         not_after,
         subject_alt_name,
-        ocsp: access_uris(cert, Nid::AD_OCSP)?,
-        ca_issuers: access_uris(cert, Nid::AD_CA_ISSUERS)?,
-        crl_distribution_points: crl_uris(cert)?,
+        ocsp: access_uris(cert, Nid::AD_OCSP, table)?,
+        ca_issuers: access_uris(cert, Nid::AD_CA_ISSUERS, table)?,
+        crl_distribution_points: crl_uris(cert, table)?,
     })
 }
 
@@ -173,6 +174,7 @@ fn first_line(bytes: &[u8]) -> &[u8] {
 
 /// Entries grouped into RDNs by their `X509_NAME_ENTRY_set()` number.
 fn decode_name(name: &X509NameRef, profile: Profile) -> Result<DistinguishedName> {
+    let table = profile.mnemonic_table();
     let mut rdns = DistinguishedName::new();
     let mut current = Rdn::new();
     let mut current_set = None;
@@ -182,14 +184,14 @@ fn decode_name(name: &X509NameRef, profile: Profile) -> Result<DistinguishedName
             rdns.push(std::mem::take(&mut current));
         }
         current_set = Some(set);
-        let key = raw::obj2txt(entry.object(), false).map_err(|e| Error::from_stack(&e))?;
+        let key = raw::obj2txt(entry.object(), false).map_err(|e| Error::from_stack(&e, table))?;
         let key = decode_utf8(&key)?;
         let data = entry.data();
         let bit_string = raw::asn1_string_type(data) == raw::V_ASN1_BIT_STRING;
         let value = if bit_string && profile.name_bit_strings_as_bytes {
             AttributeValue::Bytes(data.as_slice().to_vec())
         } else {
-            let utf8 = raw::asn1_string_to_utf8(data).map_err(|e| Error::from_stack(&e))?;
+            let utf8 = raw::asn1_string_to_utf8(data).map_err(|e| Error::from_stack(&e, table))?;
             AttributeValue::Text(decode_utf8(&utf8)?)
         };
         current.push((key, value));
@@ -202,7 +204,8 @@ fn decode_name(name: &X509NameRef, profile: Profile) -> Result<DistinguishedName
 
 /// One `subjectAltName` entry in CPython's `(type, value)` form.
 fn decode_general_name(name: &GeneralNameRef, profile: Profile) -> Result<(String, AltNameValue)> {
-    let data = raw::general_name_data(name).map_err(|e| Error::from_stack(&e))?;
+    let table = profile.mnemonic_table();
+    let data = raw::general_name_data(name).map_err(|e| Error::from_stack(&e, table))?;
     let (label, value) = match (raw::general_name_type(name), data) {
         (raw::GEN_DIRNAME, GeneralNameData::DirName(dn)) => {
             return Ok((
@@ -223,7 +226,7 @@ fn decode_general_name(name: &GeneralNameRef, profile: Profile) -> Result<(Strin
             };
             ("Registered ID", decode_utf8(&shown)?)
         }
-        _ => return printed_general_name(name),
+        _ => return printed_general_name(name, table),
     };
     Ok((label.into(), AltNameValue::Text(value)))
 }
@@ -245,8 +248,11 @@ fn ip_text(bytes: &[u8]) -> String {
 
 /// othername / X400Name / EdiPartyName: `GENERAL_NAME_print` text split at its first ':'
 /// (searched, like `strchr`, only up to the first NUL).
-fn printed_general_name(name: &GeneralNameRef) -> Result<(String, AltNameValue)> {
-    let printed = raw::general_name_print(name).map_err(|e| Error::from_stack(&e))?;
+fn printed_general_name(
+    name: &GeneralNameRef,
+    table: MnemonicTable,
+) -> Result<(String, AltNameValue)> {
+    let printed = raw::general_name_print(name).map_err(|e| Error::from_stack(&e, table))?;
     let line = first_line(&printed);
     let c_len = line.iter().position(|&b| b == 0).unwrap_or(line.len());
     match line[..c_len].iter().position(|&b| b == b':') {
@@ -262,7 +268,7 @@ fn printed_general_name(name: &GeneralNameRef) -> Result<(String, AltNameValue)>
 }
 
 /// URIs of the authority-information-access entries whose method is `method`.
-fn access_uris(cert: &X509Ref, method: Nid) -> Result<Option<Vec<String>>> {
+fn access_uris(cert: &X509Ref, method: Nid, table: MnemonicTable) -> Result<Option<Vec<String>>> {
     let Some(info) = cert.authority_info() else {
         return Ok(None);
     };
@@ -273,7 +279,7 @@ fn access_uris(cert: &X509Ref, method: Nid) -> Result<Option<Vec<String>>> {
             continue;
         }
         if let GeneralNameData::Bytes(b) =
-            raw::general_name_data(location).map_err(|e| Error::from_stack(&e))?
+            raw::general_name_data(location).map_err(|e| Error::from_stack(&e, table))?
         {
             uris.push(decode_utf8(b)?);
         }
@@ -283,7 +289,7 @@ fn access_uris(cert: &X509Ref, method: Nid) -> Result<Option<Vec<String>>> {
 
 /// URIs of the full names of all CRL distribution points; points without a name (or with a
 /// relative name) are skipped.
-fn crl_uris(cert: &X509Ref) -> Result<Option<Vec<String>>> {
+fn crl_uris(cert: &X509Ref, table: MnemonicTable) -> Result<Option<Vec<String>>> {
     let Some(points) = cert.crl_distribution_points() else {
         return Ok(None);
     };
@@ -297,7 +303,7 @@ fn crl_uris(cert: &X509Ref) -> Result<Option<Vec<String>>> {
                 continue;
             }
             if let GeneralNameData::Bytes(b) =
-                raw::general_name_data(name).map_err(|e| Error::from_stack(&e))?
+                raw::general_name_data(name).map_err(|e| Error::from_stack(&e, table))?
             {
                 uris.push(decode_utf8(b)?);
             }

@@ -221,7 +221,8 @@ impl CertificateDict {
     /// ```
     #[doc(alias = "d2i_X509")]
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let cert = X509::from_der(der).map_err(|e| Error::from_stack(&e))?;
+        let table = crate::Profile::default().mnemonic_table();
+        let cert = X509::from_der(der).map_err(|e| Error::from_stack(&e, table))?;
         decode_certificate(&cert)
     }
 

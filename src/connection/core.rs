@@ -11,7 +11,7 @@ use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslStream, SslVerifyM
 use super::{C_INT_MAX, ConnState, SslSession, check_c_int_length, state, switch_context};
 use crate::certificate::{CertificateDict, decode_certificate_as};
 use crate::context::SslContext;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
 use crate::ffi::connection as raw;
 use crate::pyvalue::PyValue;
@@ -104,6 +104,7 @@ fn classify(
 ) -> Error {
     let profile = state(ssl).map(|s| s.context.profile()).unwrap_or_default();
     let eof_is_eof = profile.unexpected_eof_is_eof_error;
+    let table = profile.mnemonic_table();
     // The newest queued error (ERR_peek_last_error), captured by rust-openssl for SSL and
     // SYSCALL, still in the thread's queue otherwise.
     let (last, last_reason) = match stack.and_then(|s| s.errors().last()) {
@@ -121,7 +122,7 @@ fn classify(
     };
     ffi::err_clear();
     let simple = |kind: ErrorKind, py_errno: i64, text: &str| {
-        Error::from_openssl_code(kind, last, None, Some(text)).with_errno(py_errno)
+        Error::from_openssl_code(kind, last, None, Some(text), table).with_errno(py_errno)
     };
     let lib = openssl_sys::ERR_GET_LIB(last as _);
     let reason = openssl_sys::ERR_GET_REASON(last as _);
@@ -129,14 +130,20 @@ fn classify(
     let verify_failed = is_ssl_reason(raw::SSL_R_CERTIFICATE_VERIFY_FAILED);
     let from_queue = |py_errno: i64| {
         if verify_failed {
-            verification_error(ssl, last, last_reason.as_deref(), py_errno)
+            verification_error(ssl, last, last_reason.as_deref(), py_errno, table)
         } else {
             let explicit = (last == 0).then_some("A failure in the SSL library occurred");
-            Error::from_openssl_code(ErrorKind::Ssl, last, last_reason.as_deref(), explicit)
-                .with_errno(py_errno)
+            Error::from_openssl_code(
+                ErrorKind::Ssl,
+                last,
+                last_reason.as_deref(),
+                explicit,
+                table,
+            )
+            .with_errno(py_errno)
         }
     };
-    let error = match code {
+    match code {
         ErrorCode::ZERO_RETURN => simple(
             ErrorKind::ZeroReturn,
             6,
@@ -177,6 +184,7 @@ fn classify(
                 raw::UNEXPECTED_EOF_CODE,
                 ffi::err_reason_string(raw::UNEXPECTED_EOF_CODE).as_deref(),
                 None,
+                table,
             )
             .with_errno(1),
             None => Error::from_openssl_code(
@@ -184,6 +192,7 @@ fn classify(
                 raw::UNEXPECTED_EOF_CODE,
                 None,
                 Some("EOF occurred in violation of protocol"),
+                table,
             )
             .with_errno(8),
         },
@@ -196,11 +205,16 @@ fn classify(
             }
         }
         _ => simple(ErrorKind::Ssl, 10, "Invalid error code"),
-    };
-    error.name_with(profile.mnemonics)
+    }
 }
 
-fn verification_error(ssl: &SslRef, code: u64, reason: Option<&str>, py_errno: i64) -> Error {
+fn verification_error(
+    ssl: &SslRef,
+    code: u64,
+    reason: Option<&str>,
+    py_errno: i64,
+    table: MnemonicTable,
+) -> Error {
     let result = ssl.verify_result();
     let verify_code = i64::from(result.as_raw());
     let hostname = state(ssl)
@@ -221,6 +235,7 @@ fn verification_error(ssl: &SslRef, code: u64, reason: Option<&str>, py_errno: i
         code,
         None,
         Some(&format!("{errstr}: {message}")),
+        table,
     )
     .with_errno(py_errno)
     .with_verify(verify_code, Some(message))
@@ -255,13 +270,17 @@ pub(crate) struct Conn<S> {
 
 impl<S: Read + Write> Conn<S> {
     pub(crate) fn new(ssl: Ssl, transport: S, blocking: Blocking) -> Result<Conn<S>> {
+        let table = state(&ssl)
+            .map(|s| s.context.profile())
+            .unwrap_or_default()
+            .mnemonic_table();
         let stream = SslStream::new(
             ssl,
             Transport {
                 inner: Some(transport),
             },
         )
-        .map_err(|e| Error::from_stack(&e))?;
+        .map_err(|e| Error::from_stack(&e, table))?;
         Ok(Conn { stream, blocking })
     }
 
@@ -487,8 +506,8 @@ impl<S: Read + Write> Conn<S> {
     }
 
     /// The mnemonic table of the context's profile (3.7 names fewer reasons).
-    fn mnemonics(&self) -> crate::error::MnemonicTable {
-        self.profile().mnemonics
+    fn mnemonics(&self) -> MnemonicTable {
+        self.profile().mnemonic_table()
     }
 
     fn conn_state(&self) -> Option<&ConnState> {
@@ -542,7 +561,10 @@ impl<S: Read + Write> Conn<S> {
         }
         match ssl.peer_certificate() {
             None => Ok(None),
-            Some(c) => c.to_der().map(Some).map_err(|e| Error::from_stack(&e)),
+            Some(c) => c
+                .to_der()
+                .map(Some)
+                .map_err(|e| Error::from_stack(&e, self.mnemonics())),
         }
     }
 
@@ -622,15 +644,22 @@ impl<S: Read + Write> Conn<S> {
             return Err(Error::value("Cannot set session after handshake."));
         }
         ffi::err_clear();
-        // Like CPython, offer a copy made through DER: the copy does not inherit OpenSSL's
-        // `not_resumable` mark, which the first connection's end (EOF without close_notify,
-        // or freeing it without a shutdown) puts on the original.
-        let copy = session
-            .inner
-            .to_der()
-            .and_then(|der| openssl::ssl::SslSession::from_der(&der))
-            .map_err(|e| Error::from_stack(&e))?;
-        if !raw::ssl_set_session(raw::stream_ssl_mut(&mut self.stream), &copy) {
+        // Through 3.13.0 CPython offers a copy made through DER, which does not inherit
+        // OpenSSL's `not_resumable` mark that the first connection's end (EOF without
+        // close_notify, or freeing it without a shutdown) puts on the original; from 3.13.1 it
+        // offers the object itself, mark and all.
+        let copy;
+        let offered = if self.profile().session_set_shares {
+            &session.inner
+        } else {
+            copy = session
+                .inner
+                .to_der()
+                .and_then(|der| openssl::ssl::SslSession::from_der(&der))
+                .map_err(|e| Error::from_stack(&e, self.mnemonics()))?;
+            &copy
+        };
+        if !raw::ssl_set_session(raw::stream_ssl_mut(&mut self.stream), offered) {
             return Err(super::ssl_error_from_queue(self.mnemonics()));
         }
         Ok(())
@@ -646,7 +675,10 @@ impl<S: Read + Write> Conn<S> {
         };
         chain
             .iter()
-            .map(|c| c.to_der().map_err(|e| Error::from_stack(&e)))
+            .map(|c| {
+                c.to_der()
+                    .map_err(|e| Error::from_stack(&e, self.mnemonics()))
+            })
             .collect()
     }
 
@@ -659,11 +691,17 @@ impl<S: Read + Write> Conn<S> {
         if self.server_side() {
             // OpenSSL leaves the client's own certificate out of the chain on servers.
             if let Some(peer) = ssl.peer_certificate() {
-                out.push(peer.to_der().map_err(|e| Error::from_stack(&e))?);
+                out.push(
+                    peer.to_der()
+                        .map_err(|e| Error::from_stack(&e, self.mnemonics()))?,
+                );
             }
         }
         for c in chain {
-            out.push(c.to_der().map_err(|e| Error::from_stack(&e))?);
+            out.push(
+                c.to_der()
+                    .map_err(|e| Error::from_stack(&e, self.mnemonics()))?,
+            );
         }
         Ok(out)
     }

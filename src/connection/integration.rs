@@ -69,10 +69,11 @@ pub fn apply_profile_defaults(
     ffi::ctx_update_verify_flags(builder, current & !flags.bits(), flags.bits());
     ffi::ctx_set_hostflags(builder, hostflags::NO_PARTIAL_WILDCARDS);
     ffi::ctx_set_post_handshake_auth(builder, false);
-    builder.set_verify(if client {
+    let mode = if client {
         SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
     } else {
         SslVerifyMode::NONE
-    });
+    };
+    ffi::ctx_set_verify(builder, mode, crate::callbacks::verify_callback(&profile));
     Ok(())
 }

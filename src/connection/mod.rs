@@ -54,7 +54,7 @@ use openssl::ssl::{Ssl, SslRef, SslVerifyMode};
 
 use crate::constants::Protocol;
 use crate::context::SslContext;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
 use crate::ffi::connection as raw;
 use crate::profiles::SessionIdContext;
@@ -166,9 +166,11 @@ fn state_mut(ssl: &mut SslRef) -> Option<&mut ConnState> {
 /// key, callbacks), as an SNI callback does to serve another name.
 fn switch_context(ssl: &mut SslRef, ctx: &Arc<SslContext>) -> Result<()> {
     ctx.with_ctx(|c| {
-        ssl.set_ssl_context(c).map_err(|e| Error::from_stack(&e))?;
+        let table = ctx.profile().mnemonic_table();
+        ssl.set_ssl_context(c)
+            .map_err(|e| Error::from_stack(&e, table))?;
         // CPython's SSL, which has no cipher list of its own, then uses the new context's.
-        own_cipher_list(ssl, c)
+        own_cipher_list(ssl, c, table)
     })?;
     if let Some(st) = state_mut(ssl) {
         st.context = ctx.clone();
@@ -187,10 +189,14 @@ fn switch_context(ssl: &mut SslRef, ctx: &Arc<SslContext>) -> Result<()> {
 /// context. Behaviour is unchanged: the connection offers and accepts exactly what the context
 /// listed when the connection was made, as a CPython connection does unless the context is
 /// changed under it.
-fn own_cipher_list(ssl: &mut SslRef, ctx: &openssl::ssl::SslContextRef) -> Result<()> {
+fn own_cipher_list(
+    ssl: &mut SslRef,
+    ctx: &openssl::ssl::SslContextRef,
+    table: MnemonicTable,
+) -> Result<()> {
     let names = ffi::ctx_tls12_cipher_names(ctx);
     ffi::err_clear();
-    cipher_list_result(ssl.set_cipher_list(&names.join(":")), &names)
+    cipher_list_result(ssl.set_cipher_list(&names.join(":")), &names, table)
 }
 
 /// Without any TLS 1.2 cipher (a context whose list holds only TLS 1.3 suites after a failed
@@ -199,10 +205,11 @@ fn own_cipher_list(ssl: &mut SslRef, ctx: &openssl::ssl::SslContextRef) -> Resul
 fn cipher_list_result(
     r: std::result::Result<(), openssl::error::ErrorStack>,
     names: &[String],
+    table: MnemonicTable,
 ) -> Result<()> {
     ffi::err_clear();
     match r {
-        Err(e) if !names.is_empty() => Err(Error::from_stack(&e)),
+        Err(e) if !names.is_empty() => Err(Error::from_stack(&e, table)),
         _ => Ok(()),
     }
 }
@@ -210,19 +217,22 @@ fn cipher_list_result(
 /// The connection template of [`SslContext::ssl_from_template`]: an `SSL` of `ctx` given its
 /// own copy of the context's cipher list as [`own_cipher_list`] gives one, made once per
 /// configuration instead of once per connection.
-fn cipher_template(ctx: &openssl::ssl::SslContextRef) -> Result<ffi::connection::SslTemplate> {
+fn cipher_template(
+    ctx: &openssl::ssl::SslContextRef,
+    table: MnemonicTable,
+) -> Result<ffi::connection::SslTemplate> {
     let names = ffi::ctx_tls12_cipher_names(ctx);
     ffi::err_clear();
     let list =
         std::ffi::CString::new(names.join(":")).map_err(|_| Error::value("embedded null byte"))?;
     let (template, accepted) =
-        ffi::connection::ssl_template(ctx, &list).map_err(|e| Error::from_stack(&e))?;
+        ffi::connection::ssl_template(ctx, &list).map_err(|e| Error::from_stack(&e, table))?;
     let r = if accepted {
         Ok(())
     } else {
         Err(openssl::error::ErrorStack::get())
     };
-    cipher_list_result(r, &names)?;
+    cipher_list_result(r, &names, table)?;
     Ok(template)
 }
 
@@ -306,7 +316,7 @@ impl std::fmt::Debug for SslSession {
 }
 
 /// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
-fn ssl_error_from_queue(table: crate::error::MnemonicTable) -> Error {
+fn ssl_error_from_queue(table: MnemonicTable) -> Error {
     let code = ffi::err_peek_last();
     let reason = if code != 0 {
         ffi::err_reason_string(code)
@@ -314,12 +324,12 @@ fn ssl_error_from_queue(table: crate::error::MnemonicTable) -> Error {
         None
     };
     ffi::err_clear();
-    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None).name_with(table)
+    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None, table)
 }
 
 /// The `_setSSLError(msg)` CPython raises for non-OpenSSL failures of a connection.
-fn ssl_error_text(msg: &str) -> Error {
-    Error::from_openssl_code(ErrorKind::Ssl, 0, None, Some(msg))
+fn ssl_error_text(msg: &str, table: MnemonicTable) -> Error {
+    Error::from_openssl_code(ErrorKind::Ssl, 0, None, Some(msg), table)
 }
 
 /// Create and configure the `SSL` of a new connection exactly as CPython's `newPySSLSocket`
@@ -334,22 +344,25 @@ pub(crate) fn configure(
             "argument must be encoded string without null bytes, not str",
         ));
     }
+    let table = ctx.profile().mnemonic_table();
     if server_side && ctx.protocol() == Protocol::PROTOCOL_TLS_CLIENT {
         return Err(ssl_error_text(
             "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
+            table,
         ));
     }
     if !server_side && ctx.protocol() == Protocol::PROTOCOL_TLS_SERVER {
         return Err(ssl_error_text(
             "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
+            table,
         ));
     }
     ffi::err_clear();
-    let mut ssl = match ctx.ssl_from_template(cipher_template)? {
+    let mut ssl = match ctx.ssl_from_template(|c| cipher_template(c, table))? {
         Some(ssl) => ssl,
         None => ctx.with_ctx(|c| -> Result<Ssl> {
-            let mut ssl = Ssl::new(c).map_err(|e| Error::from_stack(&e))?;
-            own_cipher_list(&mut ssl, c)?;
+            let mut ssl = Ssl::new(c).map_err(|e| Error::from_stack(&e, table))?;
+            own_cipher_list(&mut ssl, c, table)?;
             Ok(ssl)
         })?,
     };
@@ -361,7 +374,9 @@ pub(crate) fn configure(
         if server_side {
             let mode = ssl.verify_mode();
             if mode.contains(SslVerifyMode::PEER) {
-                ssl.set_verify(mode | SslVerifyMode::POST_HANDSHAKE);
+                // The connection keeps its context's verify callback (the key denylist) for
+                // post-handshake authentication, as CPython 3.13.18+ does.
+                ffi::ssl_set_verify_mode(&mut ssl, mode | SslVerifyMode::POST_HANDSHAKE);
             }
         } else {
             raw::ssl_enable_post_handshake_auth(&mut ssl);
@@ -378,7 +393,8 @@ pub(crate) fn configure(
         }
         let ip = raw::a2i_ipaddress(h);
         if ip.is_none() {
-            ssl.set_hostname(h).map_err(|e| Error::from_stack(&e))?;
+            ssl.set_hostname(h)
+                .map_err(|e| Error::from_stack(&e, table))?;
         }
         if ctx.check_hostname() {
             let param = ssl.param_mut();
@@ -389,7 +405,7 @@ pub(crate) fn configure(
                     None => Ok(()),
                 },
             }
-            .map_err(|e| Error::from_stack(&e))?;
+            .map_err(|e| Error::from_stack(&e, table))?;
         }
     }
     if server_side {

@@ -154,7 +154,9 @@ pub struct BioOptions<'a> {
     /// `wrap_socket` raises (`check_hostname requires server_hostname`) unless this is `true`,
     /// which restores CPython's behaviour. Only a missing name is refused: an empty one fails
     /// as in CPython (`server_hostname cannot be an empty string or start with a leading
-    /// dot.`).
+    /// dot.`). From CPython 3.13.16, 3.14.8 and 3.15.0 on CPython refuses the combination
+    /// itself ([`Profile::wrap_bio_checks_arguments`](crate::Profile)), so under those
+    /// profiles this flag changes nothing.
     pub allow_unchecked_hostname: bool,
 }
 
@@ -185,17 +187,19 @@ pub struct SslObject {
 impl SslContext {
     /// `ctx.wrap_bio(incoming, outgoing, server_side, server_hostname)`.
     ///
-    /// One deliberate difference: with `check_hostname` on and no `server_hostname`, pyssl
-    /// raises `ValueError("check_hostname requires server_hostname")` where CPython silently
-    /// skips the hostname check (see [`BioOptions::allow_unchecked_hostname`]).
+    /// With `check_hostname` on and no `server_hostname`, CPython before 3.13.16 / 3.14.8 /
+    /// 3.15.0 silently skips the hostname check; pyssl raises
+    /// `ValueError("check_hostname requires server_hostname")` there (a deliberate
+    /// difference, see [`BioOptions::allow_unchecked_hostname`]), as later releases do.
     ///
     /// ```python
-    /// ssl.create_default_context().wrap_bio(i, o)   # CPython: no hostname check at all
+    /// ssl.create_default_context().wrap_bio(i, o)   # CPython 3.13.0: no hostname check at all
     /// ```
     /// ```
     /// # use std::sync::Arc;
     /// # fn main() -> Result<(), pyssl::Error> {
-    /// let ctx = Arc::new(pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?);
+    /// let p = pyssl::Profile::PY313_0;
+    /// let ctx = Arc::new(pyssl::SslContext::with_profile(pyssl::PROTOCOL_TLS_CLIENT, p)?);
     /// let (i, o) = (pyssl::MemoryBio::new(), pyssl::MemoryBio::new());
     /// let e = ctx.wrap_bio(&i, &o, false, None).unwrap_err();
     /// assert_eq!(e.python_str(), "check_hostname requires server_hostname");
@@ -229,14 +233,27 @@ impl SslContext {
         outgoing: &MemoryBio,
         opts: BioOptions<'_>,
     ) -> Result<SslObject> {
-        let hostname = python_wrap_checks(
-            self,
-            opts.server_side,
-            opts.server_hostname,
-            false,
-            false,
-            !opts.allow_unchecked_hostname,
-        )?;
+        // From 3.13.16 / 3.14.8 / 3.15.0 CPython's wrap_bio makes wrap_socket's checks itself;
+        // earlier, pyssl makes its own (see `allow_unchecked_hostname`).
+        let hostname = if self.profile().wrap_bio_checks_arguments {
+            python_wrap_checks(
+                self,
+                opts.server_side,
+                opts.server_hostname,
+                opts.session.is_some(),
+                true,
+                true,
+            )?
+        } else {
+            python_wrap_checks(
+                self,
+                opts.server_side,
+                opts.server_hostname,
+                false,
+                false,
+                !opts.allow_unchecked_hostname,
+            )?
+        };
         let ssl = configure(self, opts.server_side, hostname.as_deref())?;
         let mut core = Conn::new(
             ssl,

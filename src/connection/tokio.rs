@@ -33,7 +33,8 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     server_hostname: Option<&str>,
 ) -> Result<SslStream<S>> {
     let ssl = ctx.new_ssl(server_side, server_hostname.map(ServerHostname::Str))?;
-    let mut tls = SslStream::new(ssl, stream).map_err(|e| Error::from_stack(&e))?;
+    let table = ctx.profile().mnemonic_table();
+    let mut tls = SslStream::new(ssl, stream).map_err(|e| Error::from_stack(&e, table))?;
     crate::ffi::err_clear();
     let done = if server_side {
         Pin::new(&mut tls).accept().await

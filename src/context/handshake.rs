@@ -77,7 +77,7 @@ impl SslContext {
     pub fn get_ciphers(&self) -> Result<Vec<CipherInfo>> {
         self.with_ctx(|c| {
             let ssl = openssl::ssl::Ssl::new(c)
-                .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))?;
+                .map_err(|e| Error::from_stack(&e, self.profile.mnemonic_table()))?;
             Ok(ffi::ssl_ciphers(&ssl))
         })
     }
@@ -96,7 +96,9 @@ impl SslContext {
     ///
     /// ```python
     /// ctx.load_cert_chain("cert.pem", "key.pem")
-    /// ctx.load_cert_chain("missing.pem")   # FileNotFoundError: [Errno 2] No such file ...
+    /// ctx.load_cert_chain("missing.pem")
+    /// # 3.14: FileNotFoundError: [Errno 2] No such file or directory
+    /// # 3.15: FileNotFoundError: [Errno 2] No such file or directory: 'missing.pem'
     /// ```
     /// ```
     /// # use openssl::{asn1::Asn1Time, ec::{EcGroup, EcKey}, hash::MessageDigest, nid::Nid};
@@ -124,7 +126,7 @@ impl SslContext {
     ///
     /// let e = ctx.load_cert_chain("missing.pem".as_ref(), None, None).unwrap_err();
     /// assert_eq!(e.python_type(), "FileNotFoundError");
-    /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory");
+    /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory: 'missing.pem'");
     /// # Ok(()) }
     /// ```
     #[doc(
@@ -138,12 +140,16 @@ impl SslContext {
         keyfile: Option<&Path>,
         password: Option<Password<'_>>,
     ) -> Result<()> {
+        let (cert_path, key_path) = (certfile, keyfile);
         let certfile = self.path_arg(certfile, "certfile")?;
         let keyfile = keyfile.map(|p| self.path_arg(p, "keyfile")).transpose()?;
         let mut state = PasswordState {
             source: match password {
                 Some(Password::Bytes(b)) => Some(PasswordSource::Bytes(b)),
                 Some(Password::Callback(f)) => Some(PasswordSource::Callback(f)),
+                // 3.15 installs its callback without a password too: it answers with an
+                // empty one, so OpenSSL never prompts on the terminal.
+                None if self.profile.password_callback_always => Some(PasswordSource::Bytes(b"")),
                 None => None,
             },
             error: None,
@@ -152,25 +158,27 @@ impl SslContext {
         };
         let mut core = self.write();
         // Which step failed, and the errno right after it (CPython reads it there).
+        // The step that failed: (errno right after it, as CPython reads it; the file it read,
+        // or None for the key check).
         let failed = callbacks::with_password_callback(&mut core.ctx, &mut state, |ctx| {
             ffi::err_clear();
             ffi::errno_clear();
             if !ffi::ctx_use_certificate_chain_file(ctx, &certfile) {
-                return Some((ffi::errno_get(), false));
+                return Some((ffi::errno_get(), Some(cert_path)));
             }
             ffi::errno_clear();
             if !ffi::ctx_use_private_key_file(ctx, keyfile.as_ref().unwrap_or(&certfile)) {
-                return Some((ffi::errno_get(), false));
+                return Some((ffi::errno_get(), Some(key_path.unwrap_or(cert_path))));
             }
             if !ffi::ctx_check_private_key(ffi::builder_ref(ctx)) {
-                return Some((0, true));
+                return Some((0, None));
             }
             None
         });
         match failed {
             None => Ok(()),
-            Some((_, true)) => Err(ssl_error_from_queue(self.profile.mnemonics)),
-            Some((errno, false)) => match state.error.take() {
+            Some((_, None)) => Err(ssl_error_from_queue(self.profile.mnemonic_table())),
+            Some((errno, Some(path))) => match state.error.take() {
                 Some(e) => {
                     ffi::err_clear();
                     Err(
@@ -192,9 +200,14 @@ impl SslContext {
                 }
                 _ if errno != 0 => {
                     ffi::err_clear();
-                    Err(Error::os(errno, None))
+                    // 3.15 names the file (gh-144249).
+                    Err(if self.profile.load_cert_chain_names_file {
+                        Error::os_fs_path(errno, path)
+                    } else {
+                        Error::os(errno, None)
+                    })
                 }
-                _ => Err(ssl_error_from_queue(self.profile.mnemonics)),
+                _ => Err(ssl_error_from_queue(self.profile.mnemonic_table())),
             },
         }
     }
@@ -382,7 +395,7 @@ impl SslContext {
         match self.profile.ecdh_curve_call {
             EcdhCurveCall::Set1Groups => {
                 if !ffi::ctx_set1_group(&mut core.ctx, nid) {
-                    return Err(ssl_error_from_queue(self.profile.mnemonics));
+                    return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
                 }
             }
             EcdhCurveCall::TmpEcdh => {
@@ -390,7 +403,7 @@ impl SslContext {
                 // ignores.
                 let key = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::from_raw(nid))
                     .and_then(|g| openssl::ec::EcKey::from_group(&g))
-                    .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))?;
+                    .map_err(|e| Error::from_stack(&e, self.profile.mnemonic_table()))?;
                 let _ = core.ctx.set_tmp_ecdh(&key);
                 ffi::err_clear();
             }
@@ -429,12 +442,12 @@ impl SslContext {
         ffi::err_clear();
         let dh = match openssl::dh::Dh::params_from_pem(&data) {
             Ok(dh) => dh,
-            Err(e) => return Err(Error::from_stack(&e).name_with(self.profile.mnemonics)),
+            Err(e) => return Err(Error::from_stack(&e, self.profile.mnemonic_table())),
         };
         let mut core = self.write();
         core.ctx
             .set_tmp_dh(&dh)
-            .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))
+            .map_err(|e| Error::from_stack(&e, self.profile.mnemonic_table()))
     }
 
     /// `ctx.keylog_filename`: the file TLS secrets are logged to, if any.

@@ -109,7 +109,7 @@ pub use values::{CaData, CertStoreStats, CipherInfo, Password, SessionStats};
 /// use pyssl::{CreateOptions, Profile, Purpose, create_default_context_with};
 /// # fn main() -> Result<(), pyssl::Error> {
 /// let opts = CreateOptions { cafile: Some("".as_ref()), ..CreateOptions::default() };
-/// assert_eq!(opts.profile, Profile::PY313);
+/// assert_eq!(opts.profile, Profile::PY315);
 /// // No FileNotFoundError: the empty path counts as omitted.
 /// let ctx = create_default_context_with(Purpose::SERVER_AUTH, opts)?;
 /// assert!(ctx.check_hostname());
@@ -323,7 +323,7 @@ fn ssl_error_from_queue(table: MnemonicTable) -> Error {
         None
     };
     ffi::err_clear();
-    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None).name_with(table)
+    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None, table)
 }
 
 /// After a failed file call: OSError from errno (no filename) if set, else from the queue.
@@ -357,7 +357,9 @@ pub(crate) fn set_new_context_defaults(
     profile: Profile,
     flexible: bool,
 ) -> Result<()> {
-    if ctx.set_cipher_list(profile.default_cipher_string).is_err() {
+    if let Some(ciphers) = profile.constructor_cipher_string()
+        && ctx.set_cipher_list(ciphers).is_err()
+    {
         ffi::err_clear();
         return Err(Error::ssl_single("No cipher can be selected."));
     }
@@ -373,7 +375,7 @@ pub(crate) fn set_new_context_defaults(
     ctx.set_mode(SslMode::RELEASE_BUFFERS);
     if profile.session_id_context == SessionIdContext::Context {
         ctx.set_session_id_context(b"Python\0")
-            .map_err(|e| Error::from_stack(&e).name_with(profile.mnemonics))?;
+            .map_err(|e| Error::from_stack(&e, profile.mnemonic_table()))?;
     }
     Ok(())
 }
@@ -440,13 +442,14 @@ impl SslContext {
         };
         ffi::err_clear();
         let mut ctx = SslContextBuilder::new(method)
-            .map_err(|e| Error::from_stack(&e).name_with(profile.mnemonics))?;
+            .map_err(|e| Error::from_stack(&e, profile.mnemonic_table()))?;
         let client = protocol == Protocol::PROTOCOL_TLS_CLIENT;
-        ctx.set_verify(if client {
+        let mode = if client {
             SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
         } else {
             SslVerifyMode::NONE
-        });
+        };
+        ffi::ctx_set_verify(&mut ctx, mode, callbacks::verify_callback(&profile));
         ffi::ctx_update_options(&mut ctx, 0, default_options(profile).bits());
         let flexible = matches!(protocol.0, 2 | 16 | 17);
         set_new_context_defaults(&mut ctx, profile, flexible)?;
@@ -532,12 +535,12 @@ impl SslContext {
     /// attribute, the closest being the interpreter's own version.
     ///
     /// ```python
-    /// sys.version_info[:2]   # (3, 13)
+    /// sys.version_info[:3]   # (3, 15, 2)
     /// ```
     /// ```
     /// # fn main() -> Result<(), pyssl::Error> {
     /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
-    /// assert_eq!(ctx.profile().version, (3, 13));
+    /// assert_eq!((ctx.profile().version, ctx.profile().patch), ((3, 15), 2));
     /// # Ok(()) }
     /// ```
     pub fn profile(&self) -> Profile {
@@ -641,19 +644,25 @@ impl SslContext {
 
     /// `ctx.options = n` for a Python integer `n`.
     ///
-    /// `n` is converted as the profile's CPython does, with the same `OverflowError`s: 3.11
-    /// takes a C `long` (negative values allowed, `2**63` and above rejected), 3.12 and later
-    /// an unsigned 64-bit integer (negative values rejected).
+    /// `n` is converted as the profile's CPython does, with the same errors: 3.11 takes a C
+    /// `long` (negative values allowed, `2**63` and above rejected), 3.12 and 3.13 an unsigned
+    /// 64-bit integer (a negative one is an `OverflowError`), 3.14 and later the same range
+    /// with a `ValueError` for negative values.
     ///
     /// ```python
     /// ctx.options = -1   # 3.13: OverflowError: can't convert negative int to unsigned
+    ///                    # 3.14: ValueError: Cannot convert negative int
     /// ```
     /// ```
+    /// use pyssl::{PROTOCOL_TLS_CLIENT, Profile, SslContext};
     /// # fn main() -> Result<(), pyssl::Error> {
-    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// let ctx = SslContext::with_profile(PROTOCOL_TLS_CLIENT, Profile::PY313)?;
     /// let e = ctx.set_options_int(-1).unwrap_err();
     /// assert_eq!(e.python_type(), "OverflowError");
     /// assert_eq!(e.python_str(), "can't convert negative int to unsigned");
+    /// let ctx = SslContext::new(PROTOCOL_TLS_CLIENT)?; // 3.15.2
+    /// let e = ctx.set_options_int(-1).unwrap_err();
+    /// assert_eq!((e.python_type(), e.python_str()), ("ValueError", "Cannot convert negative int".into()));
     /// ctx.set_options_int(ctx.options_int() | i128::from(pyssl::OP_NO_TICKET.bits()))?;
     /// assert!(ctx.options().contains(pyssl::OP_NO_TICKET));
     /// # Ok(()) }
@@ -669,6 +678,13 @@ impl SslContext {
                     return Err(Error::overflow("can't convert negative int to unsigned"));
                 }
                 u64::try_from(value).map_err(|_| Error::overflow("int too big to convert"))?
+            }
+            IntConversion::UInt64 => {
+                if value < 0 {
+                    return Err(Error::value("Cannot convert negative int"));
+                }
+                u64::try_from(value)
+                    .map_err(|_| Error::overflow("Python int too large for C unsigned long long"))?
             }
         };
         self.set_options(Options::from_bits_retain(bits))

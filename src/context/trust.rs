@@ -106,11 +106,11 @@ impl SslContext {
             self.add_ca_certs(&mut core.ctx, bytes, pem)?;
         }
         if cafile.is_some() || capath.is_some() {
-            own_store(&mut core.ctx, self.profile.mnemonics)?;
+            own_store(&mut core.ctx, self.profile.mnemonic_table())?;
             ffi::err_clear();
             ffi::errno_clear();
             if !ffi::ctx_load_verify_locations(&mut core.ctx, cafile.as_ref(), capath.as_ref()) {
-                return Err(file_error(self.profile.mnemonics));
+                return Err(file_error(self.profile.mnemonic_table()));
             }
         }
         Ok(())
@@ -125,7 +125,7 @@ impl SslContext {
             return Err(Error::overflow("Certificate data is too long."));
         };
         let strict = !pem && self.profile.der_cadata_strict_eof;
-        own_store(ctx, self.profile.mnemonics)?;
+        own_store(ctx, self.profile.mnemonic_table())?;
         ffi::err_clear();
         let mut loaded = 0usize;
         let mut hit_eof = false;
@@ -178,7 +178,7 @@ impl SslContext {
             ffi::err_clear();
             Ok(())
         } else {
-            Err(ssl_error_from_queue(self.profile.mnemonics))
+            Err(ssl_error_from_queue(self.profile.mnemonic_table()))
         }
     }
 
@@ -221,7 +221,7 @@ impl SslContext {
         let mut core = self.write();
         ffi::err_clear();
         if !store::load_default_paths(&mut core.ctx) {
-            return Err(ssl_error_from_queue(self.profile.mnemonics));
+            return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
         }
         Ok(())
     }
@@ -364,7 +364,7 @@ impl SslContext {
             .iter()
             .map(|x| {
                 x.to_der()
-                    .map_err(|e| Error::from_stack(&e).name_with(self.profile.mnemonics))
+                    .map_err(|e| Error::from_stack(&e, self.profile.mnemonic_table()))
             })
             .collect()
     }

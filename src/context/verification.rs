@@ -6,7 +6,7 @@ use openssl::ssl::SslVerifyMode;
 use super::{Core, SslContext, ssl_error_from_queue};
 use crate::constants::{VerifyFlags, VerifyMode, hostflags};
 use crate::error::{Error, Result};
-use crate::ffi;
+use crate::{Profile, callbacks, ffi};
 
 impl SslContext {
     /// `ctx.verify_mode`: `CERT_NONE`, `CERT_OPTIONAL` or `CERT_REQUIRED`.
@@ -71,7 +71,7 @@ impl SslContext {
                 "Cannot set verify_mode to CERT_NONE when check_hostname is enabled.",
             ));
         }
-        set_verify_mode_locked(&mut core, mode)
+        set_verify_mode_locked(&mut core, mode, &self.profile)
     }
 
     /// `ctx.check_hostname`: whether connections match the peer certificate against the
@@ -117,7 +117,7 @@ impl SslContext {
             && ffi::ctx_verify_mode(ffi::builder_ref(&core.ctx)) == openssl_sys::SSL_VERIFY_NONE
         {
             // Cannot fail: CERT_REQUIRED is a valid mode.
-            let _ = set_verify_mode_locked(&mut core, VerifyMode::CERT_REQUIRED);
+            let _ = set_verify_mode_locked(&mut core, VerifyMode::CERT_REQUIRED, &self.profile);
         }
         core.check_hostname = value;
     }
@@ -169,7 +169,7 @@ impl SslContext {
         let new = flags.bits();
         ffi::err_clear();
         if !ffi::ctx_update_verify_flags(&mut core.ctx, current & !new, !current & new) {
-            return Err(ssl_error_from_queue(self.profile.mnemonics));
+            return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
         }
         Ok(())
     }
@@ -289,13 +289,15 @@ impl SslContext {
     }
 }
 
-fn set_verify_mode_locked(core: &mut Core, mode: VerifyMode) -> Result<()> {
+/// `SSL_CTX_set_verify` with the mode and the profile's verify callback (CPython passes its
+/// callback with every mode it sets, from 3.13.18 / 3.14.10 / 3.15.2 on).
+fn set_verify_mode_locked(core: &mut Core, mode: VerifyMode, profile: &Profile) -> Result<()> {
     let bits = match mode {
         VerifyMode::CERT_NONE => SslVerifyMode::NONE,
         VerifyMode::CERT_OPTIONAL => SslVerifyMode::PEER,
         VerifyMode::CERT_REQUIRED => SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT,
         _ => return Err(Error::value("invalid value for verify_mode")),
     };
-    core.ctx.set_verify(bits);
+    ffi::ctx_set_verify(&mut core.ctx, bits, callbacks::verify_callback(profile));
     Ok(())
 }

@@ -115,18 +115,24 @@ impl SslContext {
     ///
     /// Reproduces CPython's errors for values that are not a `TLSVersion`: an `OverflowError`
     /// "Python int too large to convert to C long" beyond 64 bits, "Option is too long"
-    /// beyond 32 bits, and a `ValueError` naming the value in hex otherwise.
+    /// beyond 32 bits (from 3.13.15 / 3.14.8 / 3.15: "signed integer is greater than maximum",
+    /// and "... less than minimum" below a C int, see
+    /// [`Profile::version_setter_c_int`](crate::Profile)), and a `ValueError` naming the value
+    /// in hex otherwise.
     ///
     /// ```python
-    /// ctx.minimum_version = 2**40   # OverflowError: Option is too long
+    /// ctx.minimum_version = 2**40   # 3.13.0: OverflowError: Option is too long
     /// ctx.minimum_version = 0x305   # ValueError: Unsupported TLS/SSL version 0x305
     /// ```
     /// ```
     /// # fn main() -> Result<(), pyssl::Error> {
-    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
-    /// let e = ctx.set_version_bound_int(1 << 40, false).unwrap_err();
+    /// let old = pyssl::SslContext::with_profile(pyssl::PROTOCOL_TLS_CLIENT, pyssl::Profile::PY313_0)?;
+    /// let e = old.set_version_bound_int(1 << 40, false).unwrap_err();
     /// assert_eq!(e.python_type(), "OverflowError");
     /// assert_eq!(e.python_str(), "Option is too long");
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?; // 3.15.2
+    /// let e = ctx.set_version_bound_int(1 << 40, false).unwrap_err();
+    /// assert_eq!(e.python_str(), "signed integer is greater than maximum");
     /// let e = ctx.set_version_bound_int(1 << 70, false).unwrap_err();
     /// assert_eq!(e.python_str(), "Python int too large to convert to C long");
     /// let e = ctx.set_version_bound_int(0x305, false).unwrap_err();
@@ -151,7 +157,16 @@ impl SslContext {
             // bound, in every release; the option stays cleared even if the bound is refused.
             self.set_options(self.options() & !Options::NO_SSLV3)?;
         }
-        if v > i64::from(i32::MAX) {
+        if self.profile.version_setter_c_int {
+            // PyArg_Parse "i" (3.13.15+, 3.14.8+, 3.15): both bounds of a C int.
+            if v > i64::from(i32::MAX) {
+                return Err(Error::overflow("signed integer is greater than maximum"));
+            }
+            if v < i64::from(i32::MIN) {
+                return Err(Error::overflow("signed integer is less than minimum"));
+            }
+        } else if v > i64::from(i32::MAX) {
+            // A C long with its own upper check; a value below INT_MIN is truncated to int.
             return Err(Error::overflow("Option is too long"));
         }
         if !matches!(self.protocol.0, 2 | 16 | 17) {

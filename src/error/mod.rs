@@ -21,30 +21,116 @@
 mod codes;
 #[rustfmt::skip]
 mod codes37;
+#[rustfmt::skip]
+mod codes340;
+#[rustfmt::skip]
+mod codes36;
 
-/// Which of CPython's compiled-in `(library, reason)` → mnemonic tables names OpenSSL errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum MnemonicTable {
-    /// The table CPython 3.8–3.13 compile in for OpenSSL 3.0 (`_ssl_data_300.h`).
-    #[default]
+/// How one CPython build names OpenSSL errors: its compiled-in `(library, reason)` →
+/// mnemonic table (`Modules/_ssl_data*.h`, chosen by the release and by the OpenSSL headers it
+/// was compiled against) and how it words a reason OpenSSL has no text for.
+///
+/// Every place pyssl turns an OpenSSL error into an [`Error`] takes one; a context's is
+/// [`Profile::mnemonic_table`](crate::Profile::mnemonic_table) of its profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MnemonicTable {
+    data: TableData,
+    unknown_error_shows_code: bool,
+}
+
+/// The generated tables (`src/error/codes*.rs`, by tools/gen_error_codes.py from live
+/// interpreters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum TableData {
+    /// CPython 3.8–3.13 built on OpenSSL 3.0 (`_ssl_data_300.h`), 1682 reasons (pyenv's
+    /// 3.8.18 … 3.13.0, all identical).
     OpenSsl30,
     /// CPython 3.7's older table (`_ssl_data.h`): 3 libraries, 387 reasons.
     Py37,
+    /// The OpenSSL 3.4.0 names (`_ssl_data_340.h` of 3.14, which Debian's 3.13 builds carry
+    /// as a patch): 1785 reasons, read from Debian's 3.13.18.
+    OpenSsl340,
+    /// The OpenSSL 3.5/3.6 names of 3.14 and 3.15 built on OpenSSL 3.4.1 or newer: 1825
+    /// reasons, read from Debian's 3.14.10 and 3.15.2 (identical).
+    OpenSsl36,
+}
+
+impl MnemonicTable {
+    /// The table of a release of `names`' generation built against the OpenSSL pyssl is built
+    /// against.
+    ///
+    /// CPython picks among its `_ssl_data*.h` by `OPENSSL_VERSION_NUMBER` at build time:
+    /// 3.8–3.11 have one OpenSSL 3 table; 3.14 (and 3.15) use their 3.5 table from OpenSSL
+    /// 3.4.1, their 3.4.0 table from 3.1 and the 3.0 table below; Debian's 3.13 carries the
+    /// 3.4.0 table for OpenSSL 3.1+ as a patch.
+    pub(crate) const fn for_build(
+        names: crate::profiles::ErrorNames,
+        unknown_error_shows_code: bool,
+    ) -> MnemonicTable {
+        use crate::profiles::ErrorNames;
+        let at_least_31 = cfg!(ossl310);
+        let at_least_341 = cfg!(ossl341);
+        let data = match names {
+            ErrorNames::Py37 => TableData::Py37,
+            ErrorNames::Py38 => TableData::OpenSsl30,
+            ErrorNames::Py313Debian if at_least_31 => TableData::OpenSsl340,
+            ErrorNames::Py313Debian => TableData::OpenSsl30,
+            ErrorNames::Py314 if at_least_341 => TableData::OpenSsl36,
+            ErrorNames::Py314 if at_least_31 => TableData::OpenSsl340,
+            ErrorNames::Py314 => TableData::OpenSsl30,
+        };
+        MnemonicTable {
+            data,
+            unknown_error_shows_code,
+        }
+    }
+
+    fn tables(self) -> (LibraryTable, ReasonTable) {
+        match self.data {
+            TableData::OpenSsl30 => (codes::LIBRARIES, codes::REASONS),
+            TableData::Py37 => (codes37::LIBRARIES, codes37::REASONS),
+            TableData::OpenSsl340 => (codes340::LIBRARIES, codes340::REASONS),
+            TableData::OpenSsl36 => (codes36::LIBRARIES, codes36::REASONS),
+        }
+    }
+
+    /// How many reasons the table names (1682 for CPython 3.8–3.13 on OpenSSL 3.0).
+    pub fn reason_count(self) -> usize {
+        self.tables().1.len()
+    }
+
+    /// Every `(ERR_GET_LIB, ERR_GET_REASON)` the table names, with its mnemonic, in order.
+    pub fn reasons(self) -> impl Iterator<Item = ((i32, i32), &'static str)> {
+        self.tables().1.iter().copied()
+    }
+
+    /// Every library the table names, with its mnemonic, in order.
+    pub fn libraries(self) -> impl Iterator<Item = (i32, &'static str)> {
+        self.tables().0.iter().copied()
+    }
+
+    /// The library mnemonic for `ERR_GET_LIB` (`"SSL"` for 20), if the table names it.
+    pub fn library(self, lib: i32) -> Option<&'static str> {
+        let (libs, _) = self.tables();
+        libs.binary_search_by_key(&lib, |&(code, _)| code)
+            .ok()
+            .map(|i| libs[i].1)
+    }
+
+    /// The reason mnemonic for `(ERR_GET_LIB, ERR_GET_REASON)`, if the table names it.
+    pub fn reason(self, lib: i32, reason: i32) -> Option<&'static str> {
+        let (_, reasons) = self.tables();
+        reasons
+            .binary_search_by_key(&(lib, reason), |&(key, _)| key)
+            .ok()
+            .map(|i| reasons[i].1)
+    }
 }
 
 /// `(ERR_GET_LIB, mnemonic)` pairs, sorted.
 type LibraryTable = &'static [(i32, &'static str)];
 /// `((ERR_GET_LIB, ERR_GET_REASON), mnemonic)` pairs, sorted.
 type ReasonTable = &'static [((i32, i32), &'static str)];
-
-impl MnemonicTable {
-    fn tables(self) -> (LibraryTable, ReasonTable) {
-        match self {
-            MnemonicTable::OpenSsl30 => (codes::LIBRARIES, codes::REASONS),
-            MnemonicTable::Py37 => (codes37::LIBRARIES, codes37::REASONS),
-        }
-    }
-}
 
 use std::fmt;
 
@@ -266,6 +352,18 @@ impl Error {
         e
     }
 
+    /// `OSError(errno, strerror, filename)` where CPython passes the path as a `str`
+    /// (`PyErr_SetFromErrnoWithFilename`): a path that is not valid UTF-8 shows its
+    /// undecodable bytes as lone surrogates (`'/x/\udcff.pem'`), as `os.fsdecode` makes them.
+    pub fn os_fs_path(errno: i32, path: &std::path::Path) -> Error {
+        use std::os::unix::ffi::OsStrExt;
+        let mut e = Error::os(errno, Some(path.to_string_lossy().into_owned()));
+        e.0.filename_repr = Some(crate::pyvalue::py_repr_fs_bytes(
+            path.as_os_str().as_bytes(),
+        ));
+        e
+    }
+
     /// An SSLError built the way CPython's `fill_and_set_sslerror` builds it from a packed
     /// OpenSSL error code (0 = none) and an optional explicit text.
     pub(crate) fn from_openssl_code(
@@ -273,11 +371,14 @@ impl Error {
         code: u64,
         reason_string: Option<&str>,
         explicit: Option<&str>,
+        table: MnemonicTable,
     ) -> Error {
-        let errstr = explicit
-            .or(reason_string)
-            .unwrap_or("unknown error")
-            .to_string();
+        let errstr = match (explicit.or(reason_string), table.unknown_error_shows_code) {
+            (Some(text), _) => text.to_string(),
+            // 3.14+ (gh-127360) shows the packed code of a reason without text, 0 included.
+            (None, true) => format!("unknown error (0x{code:x})"),
+            (None, _) => "unknown error".to_string(),
+        };
         let errno = if code != 0 {
             i64::from(openssl_sys::ERR_GET_REASON(code as _))
         } else {
@@ -287,7 +388,7 @@ impl Error {
         e.0.errno = Some(errno);
         e.0.openssl_code = (code != 0).then_some(code);
         e.0.errstr = Some(errstr);
-        e.name_with(MnemonicTable::default())
+        e.name_with(table)
     }
 
     /// Name the library and reason with `table` (errors not built from OpenSSL's queue are
@@ -300,10 +401,7 @@ impl Error {
             Some(code) => {
                 let lib = openssl_sys::ERR_GET_LIB(code as _);
                 let reason = openssl_sys::ERR_GET_REASON(code as _);
-                (
-                    library_mnemonic_in(table, lib),
-                    reason_mnemonic_in(table, lib, reason),
-                )
+                (table.library(lib), table.reason(lib, reason))
             }
             None => (None, None),
         };
@@ -318,14 +416,19 @@ impl Error {
     }
 
     /// CPython's `_setSSLError(NULL, 0)`: an SSLError from the last error of an OpenSSL queue
-    /// captured as an [`openssl::error::ErrorStack`].
+    /// captured as an [`openssl::error::ErrorStack`], named with `table` (the profile's
+    /// [`mnemonic_table`](crate::Profile::mnemonic_table)).
     #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
-    pub(crate) fn from_stack(stack: &openssl::error::ErrorStack) -> Error {
+    pub(crate) fn from_stack(stack: &openssl::error::ErrorStack, table: MnemonicTable) -> Error {
         match stack.errors().last() {
-            Some(last) => {
-                Error::from_openssl_code(ErrorKind::Ssl, last.code() as u64, last.reason(), None)
-            }
-            None => Error::from_openssl_code(ErrorKind::Ssl, 0, None, None),
+            Some(last) => Error::from_openssl_code(
+                ErrorKind::Ssl,
+                last.code() as u64,
+                last.reason(),
+                None,
+                table,
+            ),
+            None => Error::from_openssl_code(ErrorKind::Ssl, 0, None, None, table),
         }
     }
 
@@ -462,43 +565,17 @@ fn os_error_class(errno: Option<i64>) -> &'static str {
     }
 }
 
-/// CPython's library mnemonic for `ERR_GET_LIB` (the 3.8+ table).
-#[cfg(test)]
-pub(crate) fn library_mnemonic(lib: i32) -> Option<&'static str> {
-    library_mnemonic_in(MnemonicTable::default(), lib)
-}
-
-/// CPython's reason mnemonic for `(ERR_GET_LIB, ERR_GET_REASON)` (the 3.8+ table).
-#[cfg(test)]
-pub(crate) fn reason_mnemonic(lib: i32, reason: i32) -> Option<&'static str> {
-    reason_mnemonic_in(MnemonicTable::default(), lib, reason)
-}
-
-fn library_mnemonic_in(table: MnemonicTable, lib: i32) -> Option<&'static str> {
-    let (libs, _) = table.tables();
-    libs.binary_search_by_key(&lib, |&(code, _)| code)
-        .ok()
-        .map(|i| libs[i].1)
-}
-
-fn reason_mnemonic_in(table: MnemonicTable, lib: i32, reason: i32) -> Option<&'static str> {
-    let (_, reasons) = table.tables();
-    reasons
-        .binary_search_by_key(&(lib, reason), |&(key, _)| key)
-        .ok()
-        .map(|i| reasons[i].1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn mnemonic_lookup() {
-        assert_eq!(library_mnemonic(20), Some("SSL"));
-        assert_eq!(library_mnemonic(9), Some("PEM"));
-        assert_eq!(reason_mnemonic(9, 108), Some("NO_START_LINE"));
-        assert_eq!(reason_mnemonic(9, 0x80009), None);
+        let t = crate::Profile::PY313_0.mnemonic_table();
+        assert_eq!(t.library(20), Some("SSL"));
+        assert_eq!(t.library(9), Some("PEM"));
+        assert_eq!(t.reason(9, 108), Some("NO_START_LINE"));
+        assert_eq!(t.reason(9, 0x80009), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_ulong, c_void};
 use std::ptr;
 
 use foreign_types::{ForeignType, ForeignTypeRef};
-use openssl::ssl::{SslContextBuilder, SslContextRef, SslRef};
+use openssl::ssl::{SslContextBuilder, SslContextRef, SslRef, SslVerifyMode};
 use openssl::x509::{X509, X509Ref};
 use openssl_sys as sys;
 
@@ -31,6 +31,8 @@ pub(crate) type PemPasswordCb =
 // SAFETY: these declarations match the C prototypes of OpenSSL 1.1.1 and 3.x (ssl.h, x509.h,
 // x509_vfy.h, bio.h); libssl and libcrypto are linked by openssl-sys.
 unsafe extern "C" {
+    /// `SSL_verify_cb SSL_get_verify_callback(const SSL *s);`
+    fn SSL_get_verify_callback(s: *const sys::SSL) -> Option<VerifyCallback>;
     /// `void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb);` (1.1.0+)
     fn SSL_CTX_set_default_passwd_cb(ctx: *mut sys::SSL_CTX, cb: Option<PemPasswordCb>);
     /// `void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u);` (1.1.0+)
@@ -207,6 +209,31 @@ pub(crate) fn ctx_set_proto_version(ctx: &mut SslContextBuilder, max: bool, vers
     };
     // SAFETY: exclusive access; the control takes an integer argument and no pointer.
     unsafe { sys::SSL_CTX_ctrl(ctx.as_ptr(), op, version as c_long, ptr::null_mut()) == 1 }
+}
+
+/// `int (*verify_callback)(int preverify_ok, X509_STORE_CTX *ctx)`.
+pub(crate) type VerifyCallback = extern "C" fn(c_int, *mut sys::X509_STORE_CTX) -> c_int;
+
+/// `SSL_CTX_set_verify(ctx, mode, callback)`: rust-openssl's `set_verify` always clears the
+/// callback, which a profile with the key denylist must keep.
+pub(crate) fn ctx_set_verify(
+    ctx: &mut SslContextBuilder,
+    mode: SslVerifyMode,
+    callback: Option<VerifyCallback>,
+) {
+    // SAFETY: exclusive access to a live SSL_CTX; the callback is a 'static function.
+    unsafe { sys::SSL_CTX_set_verify(ctx.as_ptr(), mode.bits() as c_int, callback) }
+}
+
+/// `SSL_set_verify(ssl, mode, SSL_get_verify_callback(ssl))`: a new verify mode for one
+/// connection that keeps the callback it inherited from its context.
+pub(crate) fn ssl_set_verify_mode(ssl: &mut SslRef, mode: SslVerifyMode) {
+    // SAFETY: `ssl` is a live SSL borrowed mutably; the callback read back is the one OpenSSL
+    // already holds for it (a 'static function or NULL).
+    unsafe {
+        let callback = SSL_get_verify_callback(ssl.as_ptr());
+        sys::SSL_set_verify(ssl.as_ptr(), mode.bits() as c_int, callback)
+    }
 }
 
 /// `SSL_CTX_set_post_handshake_auth`.

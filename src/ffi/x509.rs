@@ -25,6 +25,31 @@ unsafe extern "C" {
     fn GENERAL_NAME_print(out: *mut BIO, name: *mut GENERAL_NAME) -> c_int;
     // BIO *BIO_new_file(const char *filename, const char *mode);
     fn BIO_new_file(filename: *const c_char, mode: *const c_char) -> *mut BIO;
+    // X509_PUBKEY *X509_get_X509_PUBKEY(const X509 *x);   (OpenSSL >= 1.1.0)
+    fn X509_get_X509_PUBKEY(x: *const openssl_sys::X509) -> *mut c_void;
+    // int i2d_X509_PUBKEY(const X509_PUBKEY *a, unsigned char **out);
+    fn i2d_X509_PUBKEY(a: *const c_void, out: *mut *mut u8) -> c_int;
+}
+
+/// The certificate's `SubjectPublicKeyInfo` as DER, re-encoded from its `X509_PUBKEY`
+/// (`i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert))`, the bytes CPython's denylist hashes).
+/// `None` when OpenSSL cannot encode it.
+pub(crate) fn spki_der(cert: &openssl::x509::X509Ref) -> Option<Vec<u8>> {
+    // SAFETY: `cert` is a live X509 for the borrow; X509_get_X509_PUBKEY returns an internal
+    // pointer (not owned, valid as long as the certificate), checked for NULL.
+    let pubkey = unsafe { X509_get_X509_PUBKEY(cert.as_ptr()) };
+    if pubkey.is_null() {
+        return None;
+    }
+    // SAFETY: a NULL output pointer asks only for the encoded length.
+    let len = unsafe { i2d_X509_PUBKEY(pubkey, ptr::null_mut()) };
+    let len = usize::try_from(len).ok().filter(|&n| n > 0)?;
+    let mut out = vec![0u8; len];
+    let mut p = out.as_mut_ptr();
+    // SAFETY: `out` has exactly the `len` bytes the first call asked for; i2d writes at most
+    // that many and advances `p` (a local copy).
+    let written = unsafe { i2d_X509_PUBKEY(pubkey, &mut p) };
+    (usize::try_from(written).ok() == Some(len)).then_some(out)
 }
 
 /// `GEN_*` codes of a `GENERAL_NAME` (`include/openssl/x509v3.h`).

@@ -42,6 +42,70 @@ pub fn oracle(version: &str) -> Option<Oracle> {
     })
 }
 
+/// The OpenSSL (major, minor) this test binary is linked to.
+pub fn linked_openssl() -> (u32, u32) {
+    let n = openssl::version::number() as u64;
+    (((n >> 28) & 0xf) as u32, ((n >> 20) & 0xff) as u32)
+}
+
+/// The profile compared with the interpreter `release` of `oracle/releases.tsv`, in that
+/// interpreter's build flavour (Debian's builds: `--with-ssl-default-suites=openssl`).
+pub fn compared(release: &str) -> Profile {
+    let row = pyssl_testsupport::python::releases()
+        .into_iter()
+        .find(|r| r.release == release)
+        .unwrap_or_else(|| panic!("{release} is not in oracle/releases.tsv"));
+    let profile = Profile::by_version(release).expect("a shipped profile");
+    assert_eq!(
+        profile.release(),
+        release,
+        "oracle/releases.tsv lists a release pyssl ships"
+    );
+    let suites = pyssl::SslDefaultSuites::from_name(&row.ssl_default_suites).expect("flavour");
+    profile.with_ssl_default_suites(suites)
+}
+
+/// Every profile of `oracle/releases.tsv`, as [`compared`] gives it, oldest first.
+pub fn compared_profiles() -> Vec<Profile> {
+    pyssl_testsupport::python::releases()
+        .iter()
+        .map(|r| compared(&r.release))
+        .collect()
+}
+
+/// The oracle a profile is compared with: its row of `oracle/releases.tsv`. `None` (after a
+/// NOT RUN line) where that interpreter cannot load the OpenSSL pyssl is linked to, or where
+/// it is missing and `PYSSL_ALLOW_MISSING_PYTHON=1`.
+pub fn oracle_for(profile: &Profile) -> Option<Oracle> {
+    let release = profile.release();
+    let row = pyssl_testsupport::python::releases()
+        .into_iter()
+        .find(|r| r.release == release)
+        .unwrap_or_else(|| panic!("no oracle for {release} in oracle/releases.tsv"));
+    let python = pyssl_testsupport::python::require_release(&row, linked_openssl())?;
+    let certdata = certdata_of(&python);
+    Some(Oracle {
+        version: release,
+        python,
+        certdata,
+    })
+}
+
+/// `certdata` of an interpreter, asked with the oracle's `LD_LIBRARY_PATH`.
+fn certdata_of(python: &Path) -> PathBuf {
+    let probe = Oracle {
+        version: String::new(),
+        python: python.to_path_buf(),
+        certdata: PathBuf::new(),
+    };
+    let v = probe.run_json(
+        "import json, os, test; d = os.path.dirname(test.__file__); c = os.path.join(d, 'certdata'); print(json.dumps(c if os.path.isdir(c) else d))",
+        &[],
+        "",
+    );
+    PathBuf::from(v.as_str().expect("a path"))
+}
+
 impl Oracle {
     /// Run `script` with `args`, feed `stdin`, parse stdout as JSON.
     pub fn run_json(&self, script: &str, args: &[&str], stdin: &str) -> serde_json::Value {

@@ -1,7 +1,8 @@
 //! Differential suite: every scenario runs through a live CPython (`oracle/pyssl_oracle.py`)
-//! and through pyssl, for each shipped profile against that release's interpreter (3.11 →
-//! pyenv 3.11.x, 3.13 → pyenv 3.13.x), and the answers are compared step by step: values,
-//! exception class, `str(e)`, errno, library, reason.
+//! and through pyssl, for each profile of `oracle/releases.tsv` against that release's
+//! interpreter (3.11.7 → pyenv's, 3.14.10 → Debian unstable's, in Debian's build flavour), and
+//! the answers are compared step by step: values, exception class, `str(e)`, errno, library,
+//! reason.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -12,7 +13,7 @@ use pyssl::Profile;
 use serde_json::Value;
 
 fn run_profile(profile: Profile) -> usize {
-    let Some(oracle) = common::oracle(&profile.label()) else {
+    let Some(oracle) = common::oracle_for(&profile) else {
         return 0;
     };
     let all = scenarios::all();
@@ -44,7 +45,7 @@ fn run_profile(profile: Profile) -> usize {
             if p != r {
                 failures.push(format!(
                     "[{}] {} step {} {}\n   python: {}\n   pyssl:  {}",
-                    profile.label(),
+                    profile.release(),
                     s.name,
                     i,
                     s.steps[i],
@@ -56,8 +57,9 @@ fn run_profile(profile: Profile) -> usize {
         assert_eq!(py_steps.len(), rs_answer.len(), "{}", s.name);
     }
     eprintln!(
-        "profile {} vs {}: {} scenarios compared, {} differences",
-        profile.label(),
+        "profile {} ({} suites) vs {}: {} scenarios compared, {} differences",
+        profile.release(),
+        profile.ssl_default_suites.name(),
         oracle.python.display(),
         chosen.len(),
         failures.len()
@@ -71,20 +73,38 @@ fn run_profile(profile: Profile) -> usize {
     chosen.len()
 }
 
-macro_rules! per_profile {
-    ($($name:ident => $profile:expr),* $(,)?) => {
-        $( #[test] fn $name() { run_profile($profile); } )*
+macro_rules! per_release {
+    ($($name:ident => $release:expr),* $(,)?) => {
+        $( #[test] fn $name() { run_profile(common::compared($release)); } )*
+        /// The releases the tests above compare.
+        const RELEASES: &[&str] = &[$($release),*];
     };
 }
 
-per_profile! {
-    differential_py37 => Profile::PY37,
-    differential_py38 => Profile::PY38,
-    differential_py39 => Profile::PY39,
-    differential_py310 => Profile::PY310,
-    differential_py311 => Profile::PY311,
-    differential_py312 => Profile::PY312,
-    differential_py313 => Profile::PY313,
+#[test]
+fn one_test_per_listed_oracle() {
+    let listed: Vec<String> = pyssl_testsupport::python::releases()
+        .into_iter()
+        .map(|r| r.release)
+        .collect();
+    assert_eq!(
+        RELEASES, listed,
+        "per_release! must list oracle/releases.tsv"
+    );
+}
+
+// One test per row of oracle/releases.tsv (checked by one_test_per_listed_oracle).
+per_release! {
+    differential_py37 => "3.7.16",
+    differential_py38 => "3.8.18",
+    differential_py39 => "3.9.18",
+    differential_py310 => "3.10.13",
+    differential_py311 => "3.11.7",
+    differential_py312 => "3.12.1",
+    differential_py313 => "3.13.0",
+    differential_py313_18 => "3.13.18",
+    differential_py314 => "3.14.10",
+    differential_py315 => "3.15.2",
 }
 
 #[test]

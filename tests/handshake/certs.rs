@@ -292,5 +292,73 @@ pub fn generate() -> CertDir {
         "other.pem",
         &[],
     );
+    // Chains through keys on CPython's denylist (gh-160040; P-384 keys with tiny scalars):
+    // an intermediate (the eMudhra key's scalar, 4), a leaf (56), a trust anchor (230), and a
+    // good chain that carries the denylisted intermediate as an extra, off-path certificate.
+    let deny_inter = root.issue(&Spec {
+        key: KeyKind::P384Scalar(4),
+        serial: Serial::Fixed(40),
+        ..ca_spec("pyssl Denylisted Intermediate")
+    });
+    write(&p, "deny_inter.crt", &[&deny_inter.cert], None);
+    leaf(
+        Spec {
+            san: san_local,
+            serial: Serial::Fixed(41),
+            ..base()
+        },
+        &deny_inter,
+        "deny_inter.pem",
+        &[&deny_inter.cert],
+    );
+    leaf(
+        Spec {
+            key: KeyKind::P384Scalar(56),
+            san: san_local,
+            serial: Serial::Fixed(42),
+            ..base()
+        },
+        &root,
+        "deny_leaf.pem",
+        &[],
+    );
+    let deny_root = certs::self_signed(&Spec {
+        key: KeyKind::P384Scalar(230),
+        serial: Serial::Fixed(43),
+        ..ca_spec("pyssl Denylisted Root")
+    });
+    write(&p, "deny_root.crt", &[&deny_root.cert], None);
+    leaf(
+        Spec {
+            san: san_local,
+            serial: Serial::Fixed(44),
+            ..base()
+        },
+        &deny_root,
+        "deny_root_leaf.pem",
+        &[],
+    );
+    leaf(
+        Spec {
+            san: san_local,
+            serial: Serial::Fixed(45),
+            ..base()
+        },
+        &root,
+        "deny_extra.pem",
+        &[&deny_inter.cert],
+    );
+    leaf(
+        Spec {
+            cn: "denylisted client",
+            san: &[],
+            eku: Some(Eku::ClientAuth),
+            serial: Serial::Fixed(46),
+            ..base()
+        },
+        &deny_inter,
+        "client_deny.pem",
+        &[&deny_inter.cert],
+    );
     CertDir { _dir: dir, path: p }
 }

@@ -616,7 +616,7 @@ fn run(profile: Profile) {
         openssl_available(),
         "the openssl command-line tool is needed for the interop suite"
     );
-    let Some(oracle) = common::oracle(&profile.label()) else {
+    let Some(oracle) = common::oracle_for(&profile) else {
         return;
     };
     let certs = certs::generate();
@@ -681,5 +681,5 @@ fn interop_openssl_py311() {
 
 #[test]
 fn interop_openssl_py313() {
-    run(Profile::PY313);
+    run(Profile::PY313_0);
 }

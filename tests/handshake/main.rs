@@ -138,14 +138,28 @@ fn pyssl_servers(python: &std::path::Path, scenarios: &[Value], profile: Profile
 /// (profile, role, scenario, part, why). They are printed, not counted as failures.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
     (
-        "3.13",
+        "3.13.18",
+        "server",
+        "optional client cert, missing, TLS 1.3",
+        "me",
+        "CPython 3.13's get_unverified_chain() raises AttributeError on a server whose client sent no certificate (3.14.10 fixed it, gh-160171); pyssl returns []",
+    ),
+    (
+        "3.13.18",
+        "server",
+        "optional client cert, missing, TLS 1.2",
+        "me",
+        "CPython 3.13's get_unverified_chain() raises AttributeError on a server whose client sent no certificate (3.14.10 fixed it, gh-160171); pyssl returns []",
+    ),
+    (
+        "3.13.0",
         "server",
         "optional client cert, missing, TLS 1.3",
         "me",
         "CPython 3.13.0's get_unverified_chain() raises AttributeError on a server whose client sent no certificate; pyssl returns []",
     ),
     (
-        "3.13",
+        "3.13.0",
         "server",
         "optional client cert, missing, TLS 1.2",
         "me",
@@ -182,6 +196,12 @@ fn compare(
         }
         for part in ["me", "peer"] {
             let (pp, rr) = (p[part].to_string(), r[part].to_string());
+            if let (Some(why), "peer", true) = (s.get("peer_racy"), part, pp != rr) {
+                // The peer's view depends on timing both servers share (documented per
+                // scenario); the side under test is still compared.
+                eprintln!("[{label} {role}] {} (peer): not compared: {why}", s["name"]);
+                continue;
+            }
             let known = KNOWN_DIFFERENCES
                 .iter()
                 .find(|k| k.0 == label && k.1 == role && s["name"] == k.2 && k.3 == part);
@@ -204,7 +224,7 @@ fn compare(
 /// Run every scenario whose name starts with `prefix` ("" for all) for `profile` against
 /// that release's interpreter.
 fn run_profile(profile: Profile, prefix: &str, minimum: usize) {
-    let Some(oracle) = common::oracle(&profile.label()) else {
+    let Some(oracle) = common::oracle_for(&profile) else {
         return;
     };
     let certs = certs::generate();
@@ -221,6 +241,15 @@ fn run_profile(profile: Profile, prefix: &str, minimum: usize) {
     };
     all.client.retain(available);
     all.server.retain(available);
+    // From 3.13.16 / 3.14.8 / 3.15.0 CPython's wrap_bio refuses what pyssl's refused before:
+    // the documented divergence is gone, and the scenarios compare as any other.
+    if profile.wrap_bio_checks_arguments {
+        for s in all.client.iter_mut() {
+            if let Some(o) = s.as_object_mut() {
+                o.remove("pyssl_diverges");
+            }
+        }
+    }
     let py_client = oracle_run(
         &oracle.python,
         "client-role",
@@ -234,14 +263,14 @@ fn run_profile(profile: Profile, prefix: &str, minimum: usize) {
     );
     let rs_server = pyssl_servers(&oracle.python, &all.server, profile);
     let mut failures = compare(
-        &profile.label(),
+        &profile.release(),
         "client",
         &all.client,
         py_client.as_array().unwrap(),
         &rs_client,
     );
     failures.extend(compare(
-        &profile.label(),
+        &profile.release(),
         "server",
         &all.server,
         py_server.as_array().unwrap(),
@@ -259,8 +288,9 @@ fn run_profile(profile: Profile, prefix: &str, minimum: usize) {
     }
     let total = all.client.len() + all.server.len();
     eprintln!(
-        "handshake profile {} vs {}: {} scenarios ({} client, {} server), {} differences",
-        profile.label(),
+        "handshake profile {} ({} suites) vs {}: {} scenarios ({} client, {} server), {} differences",
+        profile.release(),
+        profile.ssl_default_suites.name(),
         oracle.python.display(),
         total,
         all.client.len(),
@@ -276,41 +306,39 @@ fn run_profile(profile: Profile, prefix: &str, minimum: usize) {
     );
 }
 
-#[test]
-fn handshake_py311() {
-    run_profile(Profile::PY311, "", 150);
+/// One test per row of oracle/releases.tsv (checked by `one_test_per_listed_oracle`). The
+/// releases' differences (a socket timeout is `socket.timeout` before 3.10, `shared_ciphers()`
+/// lists the whole cipher list before 3.10, 3.12's IDNA errors are not wrapped, 3.7 names fewer
+/// reasons and raises a ragged EOF as a plain SSLError, 3.13.18+ refuse denylisted keys) all
+/// show in connections.
+macro_rules! per_release {
+    ($($name:ident => $release:expr),* $(,)?) => {
+        $( #[test] fn $name() { run_profile(common::compared($release), "", 150); } )*
+        const RELEASES: &[&str] = &[$($release),*];
+    };
+}
+
+per_release! {
+    handshake_py37 => "3.7.16",
+    handshake_py38 => "3.8.18",
+    handshake_py39 => "3.9.18",
+    handshake_py310 => "3.10.13",
+    handshake_py311 => "3.11.7",
+    handshake_py312 => "3.12.1",
+    handshake_py313 => "3.13.0",
+    handshake_py313_18 => "3.13.18",
+    handshake_py314 => "3.14.10",
+    handshake_py315 => "3.15.2",
 }
 
 #[test]
-fn handshake_py313() {
-    run_profile(Profile::PY313, "", 150);
-}
-
-/// The other releases' profiles: their differences from 3.11 (a socket timeout is
-/// `socket.timeout` before 3.10, `shared_ciphers()` lists the whole cipher list before 3.10,
-/// 3.12's IDNA errors are not wrapped, 3.7 names fewer reasons and raises a ragged EOF as a
-/// plain SSLError) all show in connections.
-#[test]
-fn handshake_py37() {
-    run_profile(Profile::PY37, "", 150);
-}
-
-#[test]
-fn handshake_py38() {
-    run_profile(Profile::PY38, "", 150);
-}
-
-#[test]
-fn handshake_py39() {
-    run_profile(Profile::PY39, "", 150);
-}
-
-#[test]
-fn handshake_py310() {
-    run_profile(Profile::PY310, "", 150);
-}
-
-#[test]
-fn handshake_py312() {
-    run_profile(Profile::PY312, "", 150);
+fn one_test_per_listed_oracle() {
+    let listed: Vec<String> = pyssl_testsupport::python::releases()
+        .into_iter()
+        .map(|r| r.release)
+        .collect();
+    assert_eq!(
+        RELEASES, listed,
+        "per_release! must list oracle/releases.tsv"
+    );
 }

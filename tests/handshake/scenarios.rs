@@ -542,6 +542,68 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
         json!({}),
     );
 
+    // -- CPython's intermediate-key denylist (3.13.18, 3.14.10, 3.15.2) ------------------------
+    let deny_root_trust = json!({"cafile": f("deny_root.crt")});
+    for (name, me, cert, host) in [
+        (
+            "denylisted intermediate",
+            trust.clone(),
+            "deny_inter.pem",
+            "localhost",
+        ),
+        (
+            "denylisted leaf key",
+            trust.clone(),
+            "deny_leaf.pem",
+            "localhost",
+        ),
+        (
+            "denylisted trust anchor",
+            deny_root_trust.clone(),
+            "deny_root_leaf.pem",
+            "localhost",
+        ),
+        (
+            "denylisted key off the path",
+            trust.clone(),
+            "deny_extra.pem",
+            "localhost",
+        ),
+        // The hostname check runs first: its error wins.
+        (
+            "denylisted intermediate, wrong host",
+            trust.clone(),
+            "deny_inter.pem",
+            "example.com",
+        ),
+        (
+            "denylisted intermediate, CERT_OPTIONAL",
+            merge(&no_host_check, json!({"verify_mode": 1})),
+            "deny_inter.pem",
+            "localhost",
+        ),
+        (
+            "denylisted intermediate, CERT_NONE",
+            none.clone(),
+            "deny_inter.pem",
+            "localhost",
+        ),
+        (
+            "denylisted intermediate, TLS 1.2",
+            merge(&trust, json!({"max_version": "TLSv1_2"})),
+            "deny_inter.pem",
+            "localhost",
+        ),
+        (
+            "denylisted intermediate as partial-chain anchor",
+            json!({"cafile": f("deny_inter.crt"), "verify_flags_set": 0x80000}),
+            "deny_inter.pem",
+            "localhost",
+        ),
+    ] {
+        cl(name, me, srv(cert), json!(host), json!({}));
+    }
+
     // == server role =============================================================================
     let mut sv = |name: &str, me: Value, peer: Value, peer_host: Value, extra: Value| {
         let s = json!({"name": name, "role": "server", "me": me, "peer": peer, "peer_hostname": peer_host});
@@ -660,6 +722,40 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
             json!({}),
         );
     }
+    for (v, vname) in [
+        (json!({}), "1.3"),
+        (json!({"max_version": "TLSv1_2"}), "1.2"),
+    ] {
+        sv(
+            &format!("require client cert, denylisted intermediate, TLS {vname}"),
+            auth(2),
+            with_cert("client_deny.pem", v.clone()),
+            json!("localhost"),
+            json!({}),
+        );
+        sv(
+            &format!("optional client cert, denylisted intermediate, TLS {vname}"),
+            auth(1),
+            with_cert("client_deny.pem", v),
+            json!("localhost"),
+            json!({}),
+        );
+    }
+    let pha_failure_racy = json!({"peer_racy": "a server that fails post-handshake authentication closes with the client's Finished and data unread: the client sees the bad_certificate alert or the reset that follows it, as the kernel delivers them (seen with both servers on OpenSSL 3.6)"});
+    sv(
+        "post-handshake auth, client from an unknown CA",
+        merge(&auth(2), json!({"pha": true})),
+        with_cert("unknownca.pem", json!({"pha": true})),
+        json!("localhost"),
+        pha_failure_racy.clone(),
+    );
+    sv(
+        "post-handshake auth, denylisted client chain",
+        merge(&auth(2), json!({"pha": true})),
+        with_cert("client_deny.pem", json!({"pha": true})),
+        json!("localhost"),
+        pha_failure_racy,
+    );
     sv(
         "client cert sent but server CERT_NONE",
         srv("ec.pem"),

@@ -41,6 +41,9 @@ pub enum KeyKind {
     Ec,
     /// Ed25519 (signed with no digest).
     Ed25519,
+    /// ECDSA on P-384 with this (tiny, hence compromised) private scalar: the keys of
+    /// CPython's intermediate-key denylist are scalars 4, 56, 66, 115, 155, 156, 230 and 237.
+    P384Scalar(u32),
 }
 
 /// A fresh private key of `kind`.
@@ -52,6 +55,15 @@ pub fn new_key(kind: KeyKind) -> PKey<Private> {
             PKey::from_ec_key(EcKey::generate(&g).unwrap()).unwrap()
         }
         KeyKind::Ed25519 => PKey::generate_ed25519().unwrap(),
+        KeyKind::P384Scalar(k) => {
+            let g = EcGroup::from_curve_name(Nid::SECP384R1).unwrap();
+            let mut ctx = openssl::bn::BigNumContext::new().unwrap();
+            let scalar = BigNum::from_u32(k).unwrap();
+            let mut public = openssl::ec::EcPoint::new(&g).unwrap();
+            public.mul_generator2(&g, &scalar, &mut ctx).unwrap();
+            let key = EcKey::from_private_components(&g, &scalar, &public).unwrap();
+            PKey::from_ec_key(key).unwrap()
+        }
     }
 }
 
