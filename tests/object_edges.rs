@@ -196,8 +196,9 @@ fn ours(profile: Profile, keycert: &std::path::Path, big_writes: bool) -> Value 
     Value::Object(out)
 }
 
-fn check(version: &str, profile: Profile) {
-    let Some(oracle) = common::oracle(version) else {
+fn check(profile: Profile) {
+    let version = profile.release();
+    let Some(oracle) = common::oracle_for(&profile) else {
         return;
     };
     let keycert = oracle.cert("keycert.pem");
@@ -235,20 +236,34 @@ fn check(version: &str, profile: Profile) {
 }
 
 macro_rules! per_release {
-    ($($name:ident => $version:literal, $profile:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            check($version, $profile);
-        }
-    )*};
+    ($($name:ident => $release:literal;)*) => {
+        $( #[test] fn $name() { check(common::compared($release)); } )*
+        const RELEASES: &[&str] = &[$($release),*];
+    };
 }
 
+// One test per row of oracle/releases.tsv (checked by one_test_per_listed_oracle).
 per_release! {
-    object_edges_py37 => "3.7", Profile::PY37;
-    object_edges_py38 => "3.8", Profile::PY38;
-    object_edges_py39 => "3.9", Profile::PY39;
-    object_edges_py310 => "3.10", Profile::PY310;
-    object_edges_py311 => "3.11", Profile::PY311;
-    object_edges_py312 => "3.12", Profile::PY312;
-    object_edges_py313 => "3.13", Profile::PY313_0;
+    object_edges_py37 => "3.7.16";
+    object_edges_py38 => "3.8.18";
+    object_edges_py39 => "3.9.18";
+    object_edges_py310 => "3.10.13";
+    object_edges_py311 => "3.11.7";
+    object_edges_py312 => "3.12.1";
+    object_edges_py313 => "3.13.0";
+    object_edges_py313_18 => "3.13.18";
+    object_edges_py314 => "3.14.10";
+    object_edges_py315 => "3.15.2";
+}
+
+#[test]
+fn one_test_per_listed_oracle() {
+    let listed: Vec<String> = pyssl_testsupport::python::releases()
+        .into_iter()
+        .map(|r| r.release)
+        .collect();
+    assert_eq!(
+        RELEASES, listed,
+        "per_release! must list oracle/releases.tsv"
+    );
 }
