@@ -144,6 +144,12 @@ pub enum Change {
     /// `load_cert_chain` installs its password callback without a password too
     /// ([`Profile::password_callback_always`]); no changelog entry of its own.
     PasswordCallbackAlways,
+    /// `DER_cert_to_PEM_cert` wraps with `base64.b64encode(wrapcol=64)`
+    /// ([`Profile::pem_empty_line_for_empty_der`]); no changelog entry.
+    PemWrapcol,
+    /// gh-145264: the base64 decoder skips a `=` before the end of the data instead of
+    /// stopping there ([`Profile::base64_ignores_inner_padding`]).
+    Base64InnerPadding,
 }
 
 /// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
@@ -170,6 +176,11 @@ pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
     (Change::LoadCertChainNamesFile, &[(15, 0)]),
     // In 3.15.0 (alpha 6, with gh-143756's rework of load_cert_chain, as far as can be told).
     (Change::PasswordCallbackAlways, &[(15, 0)]),
+    // ssl.py of 3.15.0 (base64's wrapcol, gh-143214 in 3.15.0a5).
+    (Change::PemWrapcol, &[(15, 0)]),
+    // Changelog: 3.13.13, 3.14.4, 3.15.0a8 (a security fix; Debian 13 backports it to its
+    // 3.13.5 too).
+    (Change::Base64InnerPadding, &[(13, 13), (14, 4), (15, 0)]),
 ];
 
 /// Whether release `3.minor.patch` has `change`, per [`CHANGES`].
@@ -323,6 +334,13 @@ pub struct Profile {
     /// `SSLError('[SSL] PEM lib')` where earlier releases let OpenSSL prompt on the terminal
     /// (and, without one, fail with `OSError(EINVAL)`).
     pub password_callback_always: bool,
+    /// `DER_cert_to_PEM_cert(b"")` has an empty line between header and footer (3.15;
+    /// [`Change::PemWrapcol`]).
+    pub pem_empty_line_for_empty_der: bool,
+    /// `PEM_cert_to_DER_cert` decodes past a padded group: a `=` before the end of the base64
+    /// is skipped (3.13.13, 3.14.4, 3.15.0; [`Change::Base64InnerPadding`]); earlier releases
+    /// stop at the first padded group.
+    pub base64_ignores_inner_padding: bool,
     /// `cadata` without any certificate raises the explicit "cadata does not contain a
     /// certificate" errors, and a load ending without a queued error succeeds (3.8+). 3.7
     /// reports whatever the queue holds, "unknown error" when it is empty.
@@ -374,6 +392,9 @@ pub struct InterpreterMessages {
     /// `str()` of an `IntEnum` member (`ssl.CERT_NONE`, `TLSVersion.TLSv1_2`, ...) is its
     /// value (3.11+) rather than `Class.NAME`.
     pub int_enum_str_is_value: bool,
+    /// `datetime` rejects year 0 with "year must be in 1..9999, not 0" (3.14+) rather than
+    /// "year 0 is out of range" (`cert_time_to_seconds`).
+    pub datetime_year_range_names_bounds: bool,
 }
 
 /// See [`InterpreterMessages::idna_errors`]: which generation of CPython's `idna` codec
@@ -434,6 +455,8 @@ impl Profile {
         version_setter_c_int: false,
         load_cert_chain_names_file: false,
         password_callback_always: false,
+        pem_empty_line_for_empty_der: false,
+        base64_ignores_inner_padding: false,
         cadata_explicit_errors: false,
         py37_argument_quirks: true,
         name_bit_strings_as_bytes: false,
@@ -447,6 +470,7 @@ impl Profile {
             idna_errors: IdnaErrors::Wrapped,
             timeout_is_timeout_error: false,
             int_enum_str_is_value: false,
+            datetime_year_range_names_bounds: false,
         },
     };
 
@@ -495,6 +519,7 @@ impl Profile {
             idna_errors: IdnaErrors::Wrapped,
             timeout_is_timeout_error: true,
             int_enum_str_is_value: false,
+            datetime_year_range_names_bounds: false,
         },
         ..Profile::PY39
     };
@@ -513,6 +538,7 @@ impl Profile {
             idna_errors: IdnaErrors::Wrapped,
             timeout_is_timeout_error: true,
             int_enum_str_is_value: true,
+            datetime_year_range_names_bounds: false,
         },
         ..Profile::PY310
     };
@@ -531,6 +557,7 @@ impl Profile {
             idna_errors: IdnaErrors::Bare,
             timeout_is_timeout_error: true,
             int_enum_str_is_value: true,
+            datetime_year_range_names_bounds: false,
         },
         ..Profile::PY311
     };
@@ -565,6 +592,7 @@ impl Profile {
         options_conversion: IntConversion::UInt64,
         messages: InterpreterMessages {
             options_argument_must_be_int: false,
+            datetime_year_range_names_bounds: true,
             ..Profile::PY313_0.messages
         },
         ..Profile::PY313_0
@@ -612,6 +640,8 @@ impl Profile {
             version_setter_c_int: has_change(Change::VersionSetterCInt, minor, patch),
             load_cert_chain_names_file: has_change(Change::LoadCertChainNamesFile, minor, patch),
             password_callback_always: has_change(Change::PasswordCallbackAlways, minor, patch),
+            pem_empty_line_for_empty_der: has_change(Change::PemWrapcol, minor, patch),
+            base64_ignores_inner_padding: has_change(Change::Base64InnerPadding, minor, patch),
             ..self
         }
     }

@@ -20,8 +20,11 @@ use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::x509::{X509, X509Extension, X509Name};
+use pyssl::certificate::{
+    cert_time_to_seconds_as, der_cert_to_pem_cert_as, pem_cert_to_der_cert_as,
+};
 use pyssl::certificate::{decode_cert_file, decode_cert_file_as};
-use pyssl::{DER_cert_to_PEM_cert, PEM_cert_to_DER_cert, Profile, PyValue, cert_time_to_seconds};
+use pyssl::{DER_cert_to_PEM_cert, PEM_cert_to_DER_cert, PyValue};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -618,11 +621,13 @@ fn certdata_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn compare(version: &str) {
-    let Some(oracle) = common::oracle(version) else {
+fn compare(release: &str) {
+    let profile = common::compared(release);
+    let Some(oracle) = common::oracle_for(&profile) else {
         return;
     };
-    let profile = Profile::by_version(version).expect("a shipped profile");
+    let version = profile.label();
+    let version = version.as_str();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
 
@@ -751,15 +756,19 @@ fn compare(version: &str) {
         .collect();
     let rust_times: Vec<Value> = TIMES
         .iter()
-        .map(|t| outcome(cert_time_to_seconds(t), |s| PyValue::Int(i128::from(s))))
+        .map(|t| {
+            outcome(cert_time_to_seconds_as(t, profile), |s| {
+                PyValue::Int(i128::from(s))
+            })
+        })
         .collect();
     let rust_pems: Vec<Value> = pems
         .iter()
-        .map(|s| outcome(PEM_cert_to_DER_cert(s), PyValue::Bytes))
+        .map(|s| outcome(pem_cert_to_der_cert_as(s, profile), PyValue::Bytes))
         .collect();
     let rust_ders: Vec<Value> = ders
         .iter()
-        .map(|d| outcome(Ok(DER_cert_to_PEM_cert(d)), PyValue::Str))
+        .map(|d| outcome(Ok(der_cert_to_pem_cert_as(d, profile)), PyValue::Str))
         .collect();
 
     let mut mismatches = Vec::new();
@@ -835,20 +844,37 @@ fn compare(version: &str) {
     assert!(TIMES.len() >= 40);
 }
 
-macro_rules! per_interpreter {
-    ($($name:ident => $version:expr),* $(,)?) => {
-        $( #[test] fn $name() { compare($version); } )*
+macro_rules! per_release {
+    ($($name:ident => $release:expr),* $(,)?) => {
+        $( #[test] fn $name() { compare($release); } )*
+        const RELEASES: &[&str] = &[$($release),*];
     };
 }
 
-per_interpreter! {
-    matches_cpython_3_7 => "3.7",
-    matches_cpython_3_8 => "3.8",
-    matches_cpython_3_9 => "3.9",
-    matches_cpython_3_10 => "3.10",
-    matches_cpython_3_11 => "3.11",
-    matches_cpython_3_12 => "3.12",
-    matches_cpython_3_13 => "3.13",
+// One test per row of oracle/releases.tsv (checked by one_test_per_listed_oracle).
+per_release! {
+    matches_cpython_3_7 => "3.7.16",
+    matches_cpython_3_8 => "3.8.18",
+    matches_cpython_3_9 => "3.9.18",
+    matches_cpython_3_10 => "3.10.13",
+    matches_cpython_3_11 => "3.11.7",
+    matches_cpython_3_12 => "3.12.1",
+    matches_cpython_3_13 => "3.13.0",
+    matches_cpython_3_13_18 => "3.13.18",
+    matches_cpython_3_14 => "3.14.10",
+    matches_cpython_3_15 => "3.15.2",
+}
+
+#[test]
+fn one_test_per_listed_oracle() {
+    let listed: Vec<String> = pyssl_testsupport::python::releases()
+        .into_iter()
+        .map(|r| r.release)
+        .collect();
+    assert_eq!(
+        RELEASES, listed,
+        "per_release! must list oracle/releases.tsv"
+    );
 }
 
 #[test]

@@ -29,8 +29,11 @@ mod time;
 pub use decode::{
     decode_cert_file, decode_cert_file_as, decode_certificate, decode_certificate_as,
 };
-pub use pem::{DER_cert_to_PEM_cert, PEM_FOOTER, PEM_HEADER, PEM_cert_to_DER_cert};
-pub use time::cert_time_to_seconds;
+pub use pem::{
+    DER_cert_to_PEM_cert, PEM_FOOTER, PEM_HEADER, PEM_cert_to_DER_cert, der_cert_to_pem_cert_as,
+    pem_cert_to_der_cert_as,
+};
+pub use time::{cert_time_to_seconds, cert_time_to_seconds_as};
 
 use openssl::x509::X509;
 

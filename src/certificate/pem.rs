@@ -23,8 +23,10 @@ pub const PEM_HEADER: &str = "-----BEGIN CERTIFICATE-----";
 /// ```
 pub const PEM_FOOTER: &str = "-----END CERTIFICATE-----";
 
-/// `ssl.DER_cert_to_PEM_cert(der)`: base64 in 64-character lines between the PEM header and
-/// footer, with one trailing newline. The bytes are not checked to be a certificate.
+/// `ssl.DER_cert_to_PEM_cert(der)` as the default profile's CPython (3.15.2) gives it:
+/// base64 in 64-character lines between the PEM header and footer, with one trailing newline.
+/// The bytes are not checked to be a certificate. [`der_cert_to_pem_cert_as`] gives another
+/// release's text (they differ for empty input only).
 ///
 /// ```python
 /// ssl.DER_cert_to_PEM_cert(b"abc")
@@ -38,12 +40,36 @@ pub const PEM_FOOTER: &str = "-----END CERTIFICATE-----";
 /// ```
 #[allow(non_snake_case)]
 pub fn DER_cert_to_PEM_cert(der: &[u8]) -> String {
+    der_cert_to_pem_cert_as(der, crate::Profile::default())
+}
+
+/// `ssl.DER_cert_to_PEM_cert(der)` as `profile`'s CPython gives it. 3.15 wraps the base64 with
+/// `base64.b64encode(wrapcol=64)`, so empty input gets an empty line between header and footer
+/// ([`Profile::pem_empty_line_for_empty_der`](crate::Profile)); earlier releases put the
+/// footer right after the header.
+///
+/// ```python
+/// ssl.DER_cert_to_PEM_cert(b"")
+/// # 3.14: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n'
+/// # 3.15: '-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----\n'
+/// ```
+/// ```
+/// use pyssl::{Profile, certificate::der_cert_to_pem_cert_as};
+/// let old = der_cert_to_pem_cert_as(b"", Profile::PY314);
+/// assert_eq!(old, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+/// let new = der_cert_to_pem_cert_as(b"", Profile::PY315);
+/// assert_eq!(new, "-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----\n");
+/// ```
+pub fn der_cert_to_pem_cert_as(der: &[u8], profile: crate::Profile) -> String {
     let encoded = base64_encode(der);
     let mut pem = String::with_capacity(encoded.len() * 65 / 64 + 60);
     pem.push_str(PEM_HEADER);
     for line in encoded.as_bytes().chunks(64) {
         pem.push('\n');
         pem.extend(line.iter().map(|&b| char::from(b)));
+    }
+    if encoded.is_empty() && profile.pem_empty_line_for_empty_der {
+        pem.push('\n');
     }
     pem.push('\n');
     pem.push_str(PEM_FOOTER);
@@ -71,6 +97,25 @@ pub fn DER_cert_to_PEM_cert(der: &[u8]) -> String {
 /// ```
 #[allow(non_snake_case)]
 pub fn PEM_cert_to_DER_cert(pem: &str) -> Result<Vec<u8>> {
+    pem_cert_to_der_cert_as(pem, crate::Profile::default())
+}
+
+/// `ssl.PEM_cert_to_DER_cert(pem)` as `profile`'s CPython decodes it. Since 3.13.13 / 3.14.4 /
+/// 3.15.0 (gh-145264, [`Profile::base64_ignores_inner_padding`](crate::Profile)) a `=` before
+/// the end of the base64 is skipped instead of ending the data, so what follows a padded
+/// group is decoded too.
+///
+/// ```python
+/// ssl.PEM_cert_to_DER_cert("-----BEGIN CERTIFICATE-----\nYQ==YQ==\n-----END CERTIFICATE-----")
+/// # 3.13.0: b'a'      3.13.18: b'a\x06\x10'
+/// ```
+/// ```
+/// use pyssl::{Profile, certificate::pem_cert_to_der_cert_as};
+/// let pem = "-----BEGIN CERTIFICATE-----\nYQ==YQ==\n-----END CERTIFICATE-----";
+/// assert_eq!(pem_cert_to_der_cert_as(pem, Profile::PY313_0).unwrap(), b"a");
+/// assert_eq!(pem_cert_to_der_cert_as(pem, Profile::PY313).unwrap(), b"a\x06\x10");
+/// ```
+pub fn pem_cert_to_der_cert_as(pem: &str, profile: crate::Profile) -> Result<Vec<u8>> {
     if !pem.starts_with(PEM_HEADER) {
         return Err(Error::value(format!(
             "Invalid PEM encoding; must start with {PEM_HEADER}"
@@ -106,7 +151,7 @@ pub fn PEM_cert_to_DER_cert(pem: &str) -> Result<Vec<u8>> {
         };
         return Err(Error::unicode("UnicodeEncodeError", message));
     }
-    base64_decode(body.as_bytes())
+    base64_decode(body.as_bytes(), profile.base64_ignores_inner_padding)
 }
 
 const BASE64_ALPHABET: &[u8; 64] =
@@ -146,15 +191,18 @@ fn base64_value(byte: u8) -> Option<u8> {
 
 /// `binascii.a2b_base64` in its default (non-strict) mode: non-alphabet bytes are ignored,
 /// a complete pad sequence ends the input, and a dangling partial group is an error.
-fn base64_decode(text: &[u8]) -> Result<Vec<u8>> {
+fn base64_decode(text: &[u8], inner_padding_ignored: bool) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
-    // Position inside the current group of four, bits carried over, '=' seen in this group.
+    // Position inside the current group of four, bits carried over, '=' seen since the last
+    // data character (in a group that has at least two).
     let (mut slot, mut carry, mut pads) = (0usize, 0u8, 0usize);
     for &byte in text {
         if byte == b'=' {
             if slot >= 2 {
                 pads += 1;
-                if slot + pads >= 4 {
+                // Before gh-145264 the first padded group ends the data; after it, a '=' only
+                // counts at the end (RFC 4648 3.3).
+                if slot + pads >= 4 && !inner_padding_ignored {
                     return Ok(out);
                 }
             }
@@ -180,6 +228,7 @@ fn base64_decode(text: &[u8]) -> Result<Vec<u8>> {
     }
     match slot {
         0 => Ok(out),
+        _ if inner_padding_ignored && slot >= 2 && slot + pads >= 4 => Ok(out),
         1 => Err(Error::value_subclass(
             "Error",
             format!(
@@ -201,7 +250,7 @@ mod tests {
         for n in 0..70u8 {
             let data: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
             assert_eq!(
-                base64_decode(base64_encode(&data).as_bytes()).unwrap(),
+                base64_decode(base64_encode(&data).as_bytes(), true).unwrap(),
                 data
             );
         }

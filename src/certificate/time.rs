@@ -36,6 +36,22 @@ const MONTHS: [&str; 12] = [
 /// );
 /// ```
 pub fn cert_time_to_seconds(cert_time: &str) -> Result<i64> {
+    cert_time_to_seconds_as(cert_time, crate::Profile::default())
+}
+
+/// `ssl.cert_time_to_seconds(cert_time)` as `profile`'s CPython words its errors: year 0 is
+/// `ValueError('year 0 is out of range')` through 3.13 and `'year must be in 1..9999, not 0'`
+/// from 3.14 (its `datetime` message).
+///
+/// ```
+/// use pyssl::{Profile, certificate::cert_time_to_seconds_as};
+/// let t = "Jan  1 00:00:00 0000 GMT";
+/// let old = cert_time_to_seconds_as(t, Profile::PY313).unwrap_err();
+/// assert_eq!(old.python_str(), "year 0 is out of range");
+/// let new = cert_time_to_seconds_as(t, Profile::PY314).unwrap_err();
+/// assert_eq!(new.python_str(), "year must be in 1..9999, not 0");
+/// ```
+pub fn cert_time_to_seconds_as(cert_time: &str, profile: crate::Profile) -> Result<i64> {
     let chars: Vec<char> = cert_time.chars().collect();
     let month = chars.get(..3).and_then(|m| {
         // str.title() on three characters; only 'ſ' (titlecased to 'S') leaves ASCII behind.
@@ -77,7 +93,13 @@ pub fn cert_time_to_seconds(cert_time: &str) -> Result<i64> {
     let [day, hour, minute, second, year] = [0, 1, 2, 3, 4].map(|i| number(groups[i]));
     if year == 0 {
         // strptime computes the day of the year through datetime.date, which rejects year 0.
-        return Err(Error::value("year 0 is out of range"));
+        return Err(Error::value(
+            if profile.messages.datetime_year_range_names_bounds {
+                "year must be in 1..9999, not 0"
+            } else {
+                "year 0 is out of range"
+            },
+        ));
     }
     let days = days_from_civil(year, month as i64 + 1) + day - 1;
     Ok(((days * 24 + hour) * 60 + minute) * 60 + second)
