@@ -840,6 +840,8 @@ macro_rules! small_per_profile {
 small_per_profile! {
     passwords_alpn_enums_and_hostnames_311 => Profile::PY311,
     passwords_alpn_enums_and_hostnames_313 => Profile::PY313_0,
+    // Debian's build: compared where pyssl runs on OpenSSL 3.3+ (ci/openssl-matrix).
+    passwords_alpn_enums_and_hostnames_315 => common::compared("3.15.2"),
 }
 
 // -- hostile peers --------------------------------------------------------------------------------
@@ -1041,4 +1043,9 @@ fn hostile_peers_311() {
 #[test]
 fn hostile_peers_313() {
     hostile_peers(Profile::PY313_0);
+}
+
+#[test]
+fn hostile_peers_315() {
+    hostile_peers(common::compared("3.15.2"));
 }
