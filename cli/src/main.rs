@@ -3,13 +3,17 @@
 //!
 //! ```text
 //! pyssl show [--purpose server-auth|client-auth] [--cafile F] [--capath D]
-//!            [--cadata-pem F | --cadata-der F] [--profile 3.11|3.13] [--json]
+//!            [--cadata-pem F | --cadata-der F] [--json]
 //! pyssl compare [--python PATH] [same flags as show]
 //! pyssl connect HOST:PORT [--server-hostname N | --no-server-hostname] [--cafile F] [--json] ...
-//! pyssl serve --cert F [--key F] [--port 0] [--client-ca F] [--alpn a,b] [--profile X.Y]
+//! pyssl serve --cert F [--key F] [--port 0] [--client-ca F] [--alpn a,b]
 //! pyssl decode-cert FILE [--json]
 //! pyssl demo
 //! ```
+//!
+//! Every verb takes `--profile 3.X[.Y]` (default: the newest release, 3.15.2) and
+//! `--ssl-default-suites python|openssl` (Debian's and Ubuntu's builds use `openssl`);
+//! `compare` takes both from the interpreter unless given.
 //!
 //! Exit status: 0 success (and, for `compare`, no difference); 1 the context could not be
 //! created, or `compare` found differences; 2 usage errors, or the interpreter for `compare`
