@@ -138,7 +138,7 @@ pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
         t,
         "# pyssl {} reproducing CPython {} on {}",
         env!("CARGO_PKG_VERSION"),
-        ctx.profile().label(),
+        ctx.profile().release(),
         pyssl::OPENSSL_VERSION.as_str()
     );
     let _ = writeln!(
