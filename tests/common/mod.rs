@@ -65,6 +65,24 @@ pub fn compared(release: &str) -> Profile {
     profile.with_ssl_default_suites(suites)
 }
 
+/// The releases of `oracle/releases.tsv`, oldest first.
+pub fn listed_releases() -> Vec<String> {
+    pyssl_testsupport::python::releases()
+        .into_iter()
+        .map(|r| r.release)
+        .collect()
+}
+
+/// A suite's per-release test list must be `oracle/releases.tsv`, in its order.
+#[track_caller]
+pub fn assert_one_test_per_listed_oracle(releases: &[&str]) {
+    assert_eq!(
+        releases,
+        listed_releases(),
+        "the per-release tests must list oracle/releases.tsv"
+    );
+}
+
 /// Every profile of `oracle/releases.tsv`, as [`compared`] gives it, oldest first.
 pub fn compared_profiles() -> Vec<Profile> {
     pyssl_testsupport::python::releases()

@@ -333,12 +333,5 @@ per_release! {
 
 #[test]
 fn one_test_per_listed_oracle() {
-    let listed: Vec<String> = pyssl_testsupport::python::releases()
-        .into_iter()
-        .map(|r| r.release)
-        .collect();
-    assert_eq!(
-        RELEASES, listed,
-        "per_release! must list oracle/releases.tsv"
-    );
+    common::assert_one_test_per_listed_oracle(RELEASES);
 }
