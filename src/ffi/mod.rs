@@ -522,24 +522,31 @@ mod tests {
 // Methods and borrowing
 
 /// The `SSL_METHOD` for a CPython protocol number, or `None` if unknown/unsupported.
+///
+/// OpenSSL 4.0 removed the pinned-version methods (`TLSv1_method`, ...), so there
+/// `PROTOCOL_TLSv1`, `PROTOCOL_TLSv1_1` and `PROTOCOL_TLSv1_2` are unsupported protocols.
 pub(crate) fn method_for_protocol(protocol: i32) -> Option<openssl::ssl::SslMethod> {
     use openssl::ssl::SslMethod;
     match protocol {
         2 => Some(SslMethod::tls()),
         16 => Some(SslMethod::tls_client()),
         17 => Some(SslMethod::tls_server()),
+        #[cfg(not(ossl400))]
         // SAFETY: the pinned-version methods return static tables (deprecated but present in
         // OpenSSL 1.1.1 and 3.x builds without OPENSSL_NO_TLS1*_METHOD).
         3 => Some(unsafe { SslMethod::from_ptr(TLSv1_method()) }),
+        #[cfg(not(ossl400))]
         // SAFETY: as above.
         4 => Some(unsafe { SslMethod::from_ptr(TLSv1_1_method()) }),
+        #[cfg(not(ossl400))]
         // SAFETY: as above.
         5 => Some(unsafe { SslMethod::from_ptr(TLSv1_2_method()) }),
         _ => None,
     }
 }
 
-// SAFETY: prototypes from OpenSSL's ssl.h (`const SSL_METHOD *TLSv1_method(void);` ...).
+// SAFETY: prototypes from OpenSSL 1.1.1/3.x's ssl.h (`const SSL_METHOD *TLSv1_method(void);`).
+#[cfg(not(ossl400))]
 unsafe extern "C" {
     fn TLSv1_method() -> *const sys::SSL_METHOD;
     fn TLSv1_1_method() -> *const sys::SSL_METHOD;

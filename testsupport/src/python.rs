@@ -163,7 +163,7 @@ pub fn require_release(row: &OracleRelease, linked_openssl: (u32, u32)) -> Optio
             if linked_openssl < row.openssl_min {
                 eprintln!(
                     "!!!!! NOT RUN here: CPython {} (Debian) needs OpenSSL >= {}.{}, pyssl is \
-                     linked to {}.{}; ci/openssl-matrix compares it on OpenSSL 3.6 !!!!!",
+                     linked to {}.{}; ci/openssl-matrix compares it on OpenSSL 3.5 and 3.6 !!!!!",
                     row.release,
                     row.openssl_min.0,
                     row.openssl_min.1,
