@@ -168,6 +168,10 @@ def run_step(state, step):
         return int(ctx.verify_flags)
     if op == "set_ciphers":
         return ctx.set_ciphers(args[0])
+    if op == "set_ciphersuites":
+        return ctx.set_ciphersuites(args[0])
+    if op == "set_groups":
+        return ctx.set_groups(args[0])
     if op == "get_ciphers":
         return ctx.get_ciphers()
     if op == "cipher_names":

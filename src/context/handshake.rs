@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring, ssl_error_from_queue};
 use crate::callbacks::{self, PasswordSource, PasswordState, SniCallback};
 use crate::constants::Protocol;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::ffi;
 use crate::profiles::EcdhCurveCall;
 use crate::pyvalue::py_repr_str;
@@ -48,6 +48,78 @@ impl SslContext {
         if core.ctx.set_cipher_list(cipherlist).is_err() {
             ffi::err_clear();
             return Err(Error::ssl_single("No cipher can be selected."));
+        }
+        Ok(())
+    }
+
+    /// `ctx.set_ciphersuites(ciphersuites)` (CPython 3.15): choose the TLS 1.3 cipher suites,
+    /// as a colon-separated list of names (an empty list offers none).
+    ///
+    /// A list OpenSSL refuses is `SSLError(0, 'No cipher suite can be selected.')`; a NUL
+    /// character is a `ValueError`. Earlier releases have no such method.
+    ///
+    /// ```python
+    /// ctx.set_ciphersuites("TLS_AES_128_GCM_SHA256")
+    /// ctx.set_ciphersuites("nonsense")   # ssl.SSLError: No cipher suite can be selected.
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_ciphersuites("TLS_AES_128_GCM_SHA256")?;
+    /// assert_eq!(ctx.get_ciphers()?[0].name, "TLS_AES_128_GCM_SHA256");
+    /// let e = ctx.set_ciphersuites("nonsense").unwrap_err();
+    /// assert_eq!((e.python_type(), e.errno()), ("SSLError", Some(0)));
+    /// assert_eq!(e.python_str(), "No cipher suite can be selected.");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set_ciphersuites")]
+    pub fn set_ciphersuites(&self, ciphersuites: &str) -> Result<()> {
+        if ciphersuites.contains('\0') {
+            return Err(Error::value("embedded null character"));
+        }
+        let mut core = self.write();
+        if core.ctx.set_ciphersuites(ciphersuites).is_err() {
+            ffi::err_clear();
+            return Err(Error::ssl_with_errno(
+                ErrorKind::Ssl,
+                0,
+                "No cipher suite can be selected.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `ctx.set_groups(groups)` (CPython 3.15): the key-exchange groups to offer or accept, as
+    /// a colon-separated list of OpenSSL group names (`"X25519MLKEM768:X25519"`).
+    ///
+    /// A name OpenSSL does not know is `SSLError(0, 'unrecognized group')`; a NUL character is a
+    /// `ValueError`. Earlier releases have no such method.
+    ///
+    /// ```python
+    /// ctx.set_groups("X25519:P-256")
+    /// ctx.set_groups("nonsense")   # ssl.SSLError: unrecognized group
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_groups("X25519:P-256")?;
+    /// let e = ctx.set_groups("nonsense").unwrap_err();
+    /// assert_eq!(e.python_str(), "unrecognized group");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set1_groups_list")]
+    pub fn set_groups(&self, groups: &str) -> Result<()> {
+        if groups.contains('\0') {
+            return Err(Error::value("embedded null character"));
+        }
+        let mut core = self.write();
+        if core.ctx.set_groups_list(groups).is_err() {
+            ffi::err_clear();
+            return Err(Error::ssl_with_errno(
+                ErrorKind::Ssl,
+                0,
+                "unrecognized group",
+            ));
         }
         Ok(())
     }

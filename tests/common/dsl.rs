@@ -309,6 +309,8 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             Ok(big(c.verify_flags().bits()))
         }
         "set_ciphers" => unit(ctx(state).set_ciphers(args[0].as_str().unwrap())),
+        "set_ciphersuites" => unit(ctx(state).set_ciphersuites(args[0].as_str().unwrap())),
+        "set_groups" => unit(ctx(state).set_groups(args[0].as_str().unwrap())),
         "get_ciphers" => Ok(Value::Array(
             ctx(state)
                 .get_ciphers()?

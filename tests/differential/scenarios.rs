@@ -878,6 +878,37 @@ pub fn all() -> Vec<Scenario> {
         "set_ciphers(AESGCM) names",
         json!([["new", CLIENT], ["set_ciphers", "AESGCM"], ["cipher_names"]]),
     ));
+    // 3.15's set_ciphersuites and set_groups.
+    for s in [
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384",
+        "",
+        "nonsense",
+        "TLS_AES_128_GCM_SHA256:nonsense",
+        "AES128",
+        "TLS_AES\0",
+    ] {
+        out.push(sc_from(
+            (3, 15),
+            format!("set_ciphersuites({s:?})"),
+            json!([["new", CLIENT], ["set_ciphersuites", s], ["cipher_names"]]),
+        ));
+    }
+    for g in [
+        "X25519:P-256",
+        "X25519MLKEM768:X25519",
+        "",
+        "nonsense",
+        "P-256:nonsense",
+        "x25519",
+        "P-256\0",
+    ] {
+        out.push(sc_from(
+            (3, 15),
+            format!("set_groups({g:?})"),
+            json!([["new", SERVER], ["set_groups", g]]),
+        ));
+    }
 
     // -- hostile paths: NUL bytes and bytes that are not UTF-8 ---------------------------------
     let bad = "hex:2f6e6f6e6578697374656e742fff2e70656d"; // b"/nonexistent/\xff.pem"
