@@ -232,6 +232,8 @@ def session_info(s, out):
     out["channel_binding_len"] = None if cb is None else len(cb)
     out["server_hostname"] = s.server_hostname
     out["session_reused"] = s.session_reused
+    if hasattr(s, "group"):  # 3.15
+        out["group"] = s.group()
     if hasattr(s, "get_verified_chain"):
         for key, method in (("verified_chain_len", s.get_verified_chain),
                             ("unverified_chain_len", s.get_unverified_chain)):

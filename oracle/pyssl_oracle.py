@@ -172,6 +172,12 @@ def run_step(state, step):
         return ctx.set_ciphersuites(args[0])
     if op == "set_groups":
         return ctx.set_groups(args[0])
+    if op == "get_groups":
+        return ctx.get_groups(include_aliases=args[0])
+    if op == "set_client_sigalgs":
+        return ctx.set_client_sigalgs(args[0])
+    if op == "set_server_sigalgs":
+        return ctx.set_server_sigalgs(args[0])
     if op == "get_ciphers":
         return ctx.get_ciphers()
     if op == "cipher_names":

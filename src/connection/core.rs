@@ -572,6 +572,11 @@ impl<S: Read + Write> Conn<S> {
         raw::ssl_current_cipher(self.stream.ssl())
     }
 
+    pub(crate) fn group(&self) -> Result<Option<String>> {
+        raw::ssl_group_name(self.stream.ssl())
+            .ok_or_else(|| Error::attribute("'_ssl._SSLSocket' object has no attribute 'group'"))
+    }
+
     pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {
         let profile = self.profile();
         if !profile.shared_ciphers_intersect {
@@ -739,6 +744,14 @@ macro_rules! connection_accessors {
         #[doc(alias = "SSL_get_current_cipher")]
         pub fn cipher(&self) -> Option<$crate::CipherTuple> {
             self.$($core).+.cipher()
+        }
+
+        /// `group()` (CPython 3.15, OpenSSL 3.2+): the negotiated key-exchange group
+        /// (`"X25519MLKEM768"`), `None` before the handshake. Built on an older OpenSSL,
+        /// CPython has no such method: this is then the `AttributeError`.
+        #[doc(alias = "SSL_get0_group_name")]
+        pub fn group(&self) -> $crate::Result<Option<String>> {
+            self.$($core).+.group()
         }
 
         /// `shared_ciphers()`: on a server, the suites both sides offered (server order);

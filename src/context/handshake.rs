@@ -124,6 +124,83 @@ impl SslContext {
         Ok(())
     }
 
+    /// `ctx.get_groups(include_aliases=False)` (CPython 3.15, OpenSSL 3.5+): the names of the
+    /// key-exchange groups OpenSSL implements, with their aliases when `include_aliases`.
+    ///
+    /// Built on an older OpenSSL, CPython 3.15 has no such method, and this is the
+    /// `AttributeError` that `getattr` would raise.
+    ///
+    /// ```python
+    /// ctx.get_groups()[:2]   # ['sect163k1', 'sect163r1'] on OpenSSL 3.6
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// match ctx.get_groups(false) {
+    ///     Ok(groups) => assert!(groups.iter().any(|g| g == "x25519")),
+    ///     Err(e) => assert_eq!(e.python_type(), "AttributeError"), // OpenSSL < 3.5
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_get0_implemented_groups")]
+    pub fn get_groups(&self, include_aliases: bool) -> Result<Vec<String>> {
+        let core = self.read();
+        ffi::ctx_implemented_groups(ffi::builder_ref(&core.ctx), include_aliases)
+            .ok_or_else(|| Error::attribute("'SSLContext' object has no attribute 'get_groups'"))
+    }
+
+    /// `ctx.set_client_sigalgs(sigalgs)` (CPython 3.15): the signature algorithms allowed for
+    /// TLS client authentication, as a colon-separated list (`"ECDSA+SHA256:rsa_pss_rsae_sha256"`).
+    ///
+    /// ```python
+    /// ctx.set_client_sigalgs("nonsense")   # ssl.SSLError: unrecognized signature algorithm
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    /// ctx.set_client_sigalgs("ECDSA+SHA256")?;
+    /// let e = ctx.set_client_sigalgs("nonsense").unwrap_err();
+    /// assert_eq!(e.python_str(), "unrecognized signature algorithm");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set1_client_sigalgs_list")]
+    pub fn set_client_sigalgs(&self, sigalgs: &str) -> Result<()> {
+        let list =
+            std::ffi::CString::new(sigalgs).map_err(|_| Error::value("embedded null character"))?;
+        let mut core = self.write();
+        if !ffi::ctx_set_client_sigalgs(&mut core.ctx, &list) {
+            ffi::err_clear();
+            return Err(sigalg_error());
+        }
+        Ok(())
+    }
+
+    /// `ctx.set_server_sigalgs(sigalgs)` (CPython 3.15): the signature algorithms allowed for
+    /// the server's handshake signature, as a colon-separated list.
+    ///
+    /// ```python
+    /// ctx.set_server_sigalgs("nonsense")   # ssl.SSLError: unrecognized signature algorithm
+    /// ```
+    /// ```
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?;
+    /// ctx.set_server_sigalgs("ECDSA+SHA256:rsa_pss_rsae_sha256")?;
+    /// assert!(ctx.set_server_sigalgs("nonsense").is_err());
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_CTX_set1_sigalgs_list")]
+    pub fn set_server_sigalgs(&self, sigalgs: &str) -> Result<()> {
+        if sigalgs.contains('\0') {
+            return Err(Error::value("embedded null character"));
+        }
+        let mut core = self.write();
+        if core.ctx.set_sigalgs_list(sigalgs).is_err() {
+            ffi::err_clear();
+            return Err(sigalg_error());
+        }
+        Ok(())
+    }
+
     /// `ctx.get_ciphers()`: the cipher suites a connection would offer, in preference order
     /// (see [`CipherInfo`]).
     ///
@@ -615,4 +692,9 @@ fn py_repr_char(c: char) -> String {
     } else {
         format!("'\\U{n:08x}'")
     }
+}
+
+/// CPython 3.15's `SSLError(0, 'unrecognized signature algorithm')`.
+fn sigalg_error() -> Error {
+    Error::ssl_with_errno(ErrorKind::Ssl, 0, "unrecognized signature algorithm")
 }

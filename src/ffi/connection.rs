@@ -111,6 +111,27 @@ pub(crate) fn ssl_enable_post_handshake_auth(ssl: &mut SslRef) {
     unsafe { SSL_set_post_handshake_auth(ssl.as_ptr(), 1) }
 }
 
+/// `SSL_get0_group_name(ssl)` (OpenSSL 3.2+): the negotiated key-exchange group, `Some(None)`
+/// before one is; `None` where OpenSSL has no such call.
+pub(crate) fn ssl_group_name(ssl: &SslRef) -> Option<Option<String>> {
+    #[cfg(ossl320)]
+    {
+        // SAFETY: a live SSL; the returned name is a static string or NULL (checked).
+        let name = unsafe { sys::SSL_get0_group_name(ssl.as_ptr()) };
+        Some((!name.is_null()).then(|| {
+            // SAFETY: non-NULL, NUL-terminated, static.
+            unsafe { std::ffi::CStr::from_ptr(name) }
+                .to_string_lossy()
+                .into_owned()
+        }))
+    }
+    #[cfg(not(ossl320))]
+    {
+        let _ = ssl;
+        None
+    }
+}
+
 /// `SSL_verify_client_post_handshake(ssl)`; false on failure (queue left for the caller).
 pub(crate) fn ssl_verify_client_post_handshake(ssl: &mut SslRef) -> bool {
     // SAFETY: exclusive access to a live SSL.

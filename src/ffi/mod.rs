@@ -236,6 +236,61 @@ pub(crate) fn ssl_set_verify_mode(ssl: &mut SslRef, mode: SslVerifyMode) {
     }
 }
 
+/// `SSL_CTX_set1_client_sigalgs_list(ctx, list)`: false if OpenSSL refused the list.
+pub(crate) fn ctx_set_client_sigalgs(ctx: &mut SslContextBuilder, list: &std::ffi::CStr) -> bool {
+    /// `SSL_CTRL_SET_CLIENT_SIGALGS_LIST` (ssl.h).
+    const SET_CLIENT_SIGALGS_LIST: c_int = 102;
+    // SAFETY: exclusive access to a live SSL_CTX; OpenSSL copies the NUL-terminated list.
+    unsafe {
+        sys::SSL_CTX_ctrl(
+            ctx.as_ptr(),
+            SET_CLIENT_SIGALGS_LIST,
+            0,
+            list.as_ptr() as *mut c_void,
+        ) == 1
+    }
+}
+
+/// The key-exchange groups OpenSSL implements (`SSL_CTX_get0_implemented_groups`, 3.5+), with
+/// their aliases when `all`; `None` where OpenSSL has no such call.
+pub(crate) fn ctx_implemented_groups(ctx: &SslContextRef, all: bool) -> Option<Vec<String>> {
+    #[cfg(ossl350)]
+    {
+        /// `SSL_CTRL_GET0_IMPLEMENTED_GROUPS` (ssl.h, 3.5+); the call is a macro over it.
+        const GET0_IMPLEMENTED_GROUPS: c_int = 139;
+        // SAFETY: a fresh stack, filled by OpenSSL with pointers to static strings (not owned:
+        // the stack is freed without its elements), read before it is freed.
+        unsafe {
+            let stack = sys::OPENSSL_sk_new_null();
+            if stack.is_null() {
+                return None;
+            }
+            let mut out = Vec::new();
+            let ok = sys::SSL_CTX_ctrl(
+                ctx.as_ptr(),
+                GET0_IMPLEMENTED_GROUPS,
+                c_long::from(all),
+                stack as *mut c_void,
+            );
+            if ok == 1 {
+                for i in 0..sys::OPENSSL_sk_num(stack) {
+                    let name = sys::OPENSSL_sk_value(stack, i) as *const c_char;
+                    if !name.is_null() {
+                        out.push(CStr::from_ptr(name).to_string_lossy().into_owned());
+                    }
+                }
+            }
+            sys::OPENSSL_sk_free(stack);
+            Some(out)
+        }
+    }
+    #[cfg(not(ossl350))]
+    {
+        let _ = (ctx, all);
+        None
+    }
+}
+
 /// `SSL_CTX_set_post_handshake_auth`.
 pub(crate) fn ctx_set_post_handshake_auth(ctx: &mut SslContextBuilder, on: bool) {
     // SAFETY: exclusive access to a live SSL_CTX.

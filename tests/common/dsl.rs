@@ -311,6 +311,9 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         "set_ciphers" => unit(ctx(state).set_ciphers(args[0].as_str().unwrap())),
         "set_ciphersuites" => unit(ctx(state).set_ciphersuites(args[0].as_str().unwrap())),
         "set_groups" => unit(ctx(state).set_groups(args[0].as_str().unwrap())),
+        "get_groups" => Ok(json!(ctx(state).get_groups(args[0].as_bool().unwrap())?)),
+        "set_client_sigalgs" => unit(ctx(state).set_client_sigalgs(args[0].as_str().unwrap())),
+        "set_server_sigalgs" => unit(ctx(state).set_server_sigalgs(args[0].as_str().unwrap())),
         "get_ciphers" => Ok(Value::Array(
             ctx(state)
                 .get_ciphers()?

@@ -909,6 +909,29 @@ pub fn all() -> Vec<Scenario> {
             json!([["new", SERVER], ["set_groups", g]]),
         ));
     }
+    for aliases in [false, true] {
+        out.push(sc_from(
+            (3, 15),
+            format!("get_groups(include_aliases={aliases})"),
+            json!([["new", CLIENT], ["get_groups", aliases]]),
+        ));
+    }
+    for s in [
+        "ECDSA+SHA256",
+        "ECDSA+SHA256:rsa_pss_rsae_sha256:ed25519",
+        "",
+        "nonsense",
+        "RSA+SHA1",
+        "ECDSA+SHA256\0",
+    ] {
+        for op in ["set_client_sigalgs", "set_server_sigalgs"] {
+            out.push(sc_from(
+                (3, 15),
+                format!("{op}({s:?})"),
+                json!([["new", SERVER], [op, s]]),
+            ));
+        }
+    }
 
     // -- hostile paths: NUL bytes and bytes that are not UTF-8 ---------------------------------
     let bad = "hex:2f6e6f6e6578697374656e742fff2e70656d"; // b"/nonexistent/\xff.pem"

@@ -162,6 +162,7 @@ trait Tls {
     fn get_channel_binding(&self, cb_type: &str) -> Result<Option<Vec<u8>>, Error>;
     fn server_hostname(&self) -> Option<String>;
     fn session_reused(&self) -> bool;
+    fn group(&self) -> Result<Option<String>, Error>;
     fn get_verified_chain(&self) -> Result<Vec<Vec<u8>>, Error>;
     fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>, Error>;
     fn session(&self) -> Option<SslSession>;
@@ -184,6 +185,7 @@ macro_rules! impl_tls {
             }
             fn server_hostname(&self) -> Option<String> { self.server_hostname() }
             fn session_reused(&self) -> bool { self.session_reused() }
+            fn group(&self) -> Result<Option<String>, Error> { self.group() }
             fn get_verified_chain(&self) -> Result<Vec<Vec<u8>>, Error> { self.get_verified_chain() }
             fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>, Error> {
                 self.get_unverified_chain()
@@ -373,6 +375,9 @@ fn session_info(s: &dyn Tls, out: &mut Map<String, Value>, profile: Profile) {
     );
     out.insert("server_hostname".into(), json!(s.server_hostname()));
     out.insert("session_reused".into(), json!(s.session_reused()));
+    if profile.version >= (3, 15) {
+        out.insert("group".into(), json!(s.group().unwrap()));
+    }
     if profile.version >= (3, 13) {
         out.insert(
             "verified_chain_len".into(),
