@@ -21,6 +21,9 @@ use pyssl::{
 pub struct Peers {
     /// `PROTOCOL_TLS_CLIENT` trusting the CA (hostname checks on).
     pub client: Arc<SslContext>,
+    /// The same under the 3.13.0 profile, whose session setter offers a copy (see
+    /// [`resumed_pair`]).
+    pub client_resuming: Arc<SslContext>,
     /// The same with `check_hostname` off (no hostname is set on the verifier).
     pub client_unchecked: Arc<SslContext>,
     /// A `PROTOCOL_TLS_CLIENT` context under the 3.11 profile (IDNA errors worded as 3.11).
@@ -93,8 +96,19 @@ pub fn peers() -> &'static Peers {
         client_unchecked.set_check_hostname(false);
         let client_311 = SslContext::with_profile(PROTOCOL_TLS_CLIENT, pyssl::Profile::PY311)
             .expect("client context");
+        // resumed_pair offers one session to many connections that end without a TLS
+        // shutdown; from 3.13.1 on (the default profile) the session object itself is offered
+        // and OpenSSL marks it not resumable when such a connection is freed, as in CPython.
+        // 3.13.0 offers a DER copy each time, so the session stays resumable.
+        let client_resuming =
+            SslContext::with_profile(PROTOCOL_TLS_CLIENT, pyssl::Profile::PY313_0)
+                .expect("client context");
+        client_resuming
+            .load_verify_locations(None, None, Some(CaData::Pem(&ca_pem)))
+            .expect("CA");
         Peers {
             client: Arc::new(client),
+            client_resuming: Arc::new(client_resuming),
             client_unchecked: Arc::new(client_unchecked),
             client_311: Arc::new(client_311),
             server: Arc::new(server),
@@ -172,7 +186,8 @@ pub fn resumed_pair() -> (End, End) {
         .as_ref()
         .is_none_or(|(_, made)| made.elapsed() > Duration::from_secs(600))
     {
-        let (mut client, mut server) = pair();
+        let mut client = end(&peers().client_resuming, false, None);
+        let mut server = server_end();
         handshake(&mut client, &mut server);
         *slot = Some((
             client.obj.session().expect("a session ticket"),
@@ -180,7 +195,7 @@ pub fn resumed_pair() -> (End, End) {
         ));
     }
     let mut client = end(
-        &peers().client,
+        &peers().client_resuming,
         false,
         Some(&slot.as_ref().expect("a session").0),
     );
