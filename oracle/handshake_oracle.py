@@ -234,6 +234,8 @@ def session_info(s, out):
     out["session_reused"] = s.session_reused
     if hasattr(s, "group"):  # 3.15
         out["group"] = s.group()
+        out["client_sigalg"] = s.client_sigalg()
+        out["server_sigalg"] = s.server_sigalg()
     if hasattr(s, "get_verified_chain"):
         for key, method in (("verified_chain_len", s.get_verified_chain),
                             ("unverified_chain_len", s.get_unverified_chain)):

@@ -213,6 +213,8 @@ def run_step(state, step):
         return show(ctx)
     if op == "module":
         return module_facts()
+    if op == "get_sigalgs":
+        return ssl.get_sigalgs()
     if op == "make_file":
         data = b""
         for part in args[1]:

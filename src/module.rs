@@ -102,6 +102,25 @@ pub const HAS_PHA: bool = true;
 /// unless built without PSK.
 pub const HAS_PSK_TLS13: bool = true;
 
+/// `ssl.get_sigalgs()` (CPython 3.15, OpenSSL 3.4+): the names of the signature algorithms
+/// OpenSSL implements. Built on an older OpenSSL, CPython has no such function: this is then
+/// the `AttributeError`.
+///
+/// ```python
+/// ssl.get_sigalgs()[:2]   # ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384']
+/// ```
+/// ```
+/// match pyssl::get_sigalgs() {
+///     Ok(names) => assert!(names.iter().any(|n| n == "ed25519")),
+///     Err(e) => assert_eq!(e.python_type(), "AttributeError"), // OpenSSL < 3.4
+/// }
+/// ```
+#[doc(alias = "SSL_get1_builtin_sigalgs")]
+pub fn get_sigalgs() -> crate::Result<Vec<String>> {
+    crate::ffi::builtin_sigalgs()
+        .ok_or_else(|| crate::Error::attribute("module 'ssl' has no attribute 'get_sigalgs'"))
+}
+
 /// Every `HAS_*` flag by its Python name, for the given CPython release.
 pub fn has_flags(version: (u32, u32)) -> Vec<(&'static str, bool)> {
     let mut v = vec![

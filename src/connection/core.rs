@@ -572,6 +572,22 @@ impl<S: Read + Write> Conn<S> {
         raw::ssl_current_cipher(self.stream.ssl())
     }
 
+    /// `client_sigalg()` / `server_sigalg()`: this side's or the peer's signature algorithm,
+    /// depending on which side this connection is.
+    pub(crate) fn sigalg(&self, of_client: bool) -> Result<Option<String>> {
+        let peer = of_client == self.server_side();
+        raw::ssl_signature_name(self.stream.ssl(), peer).ok_or_else(|| {
+            let method = if of_client {
+                "client_sigalg"
+            } else {
+                "server_sigalg"
+            };
+            Error::attribute(format!(
+                "'_ssl._SSLSocket' object has no attribute '{method}'"
+            ))
+        })
+    }
+
     pub(crate) fn group(&self) -> Result<Option<String>> {
         raw::ssl_group_name(self.stream.ssl())
             .ok_or_else(|| Error::attribute("'_ssl._SSLSocket' object has no attribute 'group'"))
@@ -744,6 +760,20 @@ macro_rules! connection_accessors {
         #[doc(alias = "SSL_get_current_cipher")]
         pub fn cipher(&self) -> Option<$crate::CipherTuple> {
             self.$($core).+.cipher()
+        }
+
+        /// `client_sigalg()` (CPython 3.15, OpenSSL 3.5+): the signature algorithm the client
+        /// used to authenticate (`None` when it did not), whichever side this is.
+        #[doc(alias = "SSL_get0_signature_name", alias = "SSL_get0_peer_signature_name")]
+        pub fn client_sigalg(&self) -> $crate::Result<Option<String>> {
+            self.$($core).+.sigalg(true)
+        }
+
+        /// `server_sigalg()` (CPython 3.15, OpenSSL 3.5+): the signature algorithm the server
+        /// used in the handshake, whichever side this is.
+        #[doc(alias = "SSL_get0_signature_name", alias = "SSL_get0_peer_signature_name")]
+        pub fn server_sigalg(&self) -> $crate::Result<Option<String>> {
+            self.$($core).+.sigalg(false)
         }
 
         /// `group()` (CPython 3.15, OpenSSL 3.2+): the negotiated key-exchange group

@@ -132,6 +132,39 @@ pub(crate) fn ssl_group_name(ssl: &SslRef) -> Option<Option<String>> {
     }
 }
 
+/// `SSL_get0_signature_name` (`peer == false`) or `SSL_get0_peer_signature_name` (OpenSSL
+/// 3.5+): the signature algorithm this side / the peer used, `Some(None)` when there is none;
+/// `None` where OpenSSL has no such call.
+pub(crate) fn ssl_signature_name(ssl: &SslRef, peer: bool) -> Option<Option<String>> {
+    #[cfg(ossl350)]
+    {
+        /// `SSL_CTRL_GET_SIGNATURE_NAME` / `SSL_CTRL_GET_PEER_SIGNATURE_NAME` (ssl.h, 3.5+).
+        const OWN: c_int = 140;
+        const PEER: c_int = 141;
+        let mut name: *const std::ffi::c_char = std::ptr::null();
+        // SAFETY: a live SSL; the control stores a pointer to a static name (or leaves NULL).
+        let ok = unsafe {
+            sys::SSL_ctrl(
+                ssl.as_ptr(),
+                if peer { PEER } else { OWN },
+                0,
+                (&mut name as *mut *const std::ffi::c_char).cast(),
+            )
+        };
+        Some((ok == 1 && !name.is_null()).then(|| {
+            // SAFETY: non-NULL, NUL-terminated, static.
+            unsafe { std::ffi::CStr::from_ptr(name) }
+                .to_string_lossy()
+                .into_owned()
+        }))
+    }
+    #[cfg(not(ossl350))]
+    {
+        let _ = (ssl, peer);
+        None
+    }
+}
+
 /// `SSL_verify_client_post_handshake(ssl)`; false on failure (queue left for the caller).
 pub(crate) fn ssl_verify_client_post_handshake(ssl: &mut SslRef) -> bool {
     // SAFETY: exclusive access to a live SSL.

@@ -291,6 +291,38 @@ pub(crate) fn ctx_implemented_groups(ctx: &SslContextRef, all: bool) -> Option<V
     }
 }
 
+/// `SSL_get1_builtin_sigalgs(NULL)` (OpenSSL 3.4+): the signature algorithms OpenSSL
+/// implements, split at the colons; `None` where OpenSSL has no such call.
+pub(crate) fn builtin_sigalgs() -> Option<Vec<String>> {
+    #[cfg(ossl340)]
+    {
+        unsafe extern "C" {
+            // char *SSL_get1_builtin_sigalgs(OSSL_LIB_CTX *libctx);   (tls1.h, 3.4+)
+            fn SSL_get1_builtin_sigalgs(libctx: *mut c_void) -> *mut c_char;
+        }
+        // SAFETY: NULL selects the default library context; the returned string is ours to
+        // free with OPENSSL_free, after it has been copied.
+        unsafe {
+            let list = SSL_get1_builtin_sigalgs(ptr::null_mut());
+            if list.is_null() {
+                return Some(Vec::new());
+            }
+            let text = CStr::from_ptr(list).to_string_lossy().into_owned();
+            sys::CRYPTO_free(list as *mut c_void, c"ffi".as_ptr(), 0);
+            Some(
+                text.split(':')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        }
+    }
+    #[cfg(not(ossl340))]
+    {
+        None
+    }
+}
+
 /// `SSL_CTX_set_post_handshake_auth`.
 pub(crate) fn ctx_set_post_handshake_auth(ctx: &mut SslContextBuilder, on: bool) {
     // SAFETY: exclusive access to a live SSL_CTX.

@@ -393,6 +393,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             args[0].as_str().unwrap()
         )?)),
         "module" => Ok(super::module_facts(state.profile)),
+        "get_sigalgs" => Ok(json!(pyssl::get_sigalgs()?)),
         "make_file" => {
             let mut data = Vec::new();
             for part in args[1].as_array().unwrap() {

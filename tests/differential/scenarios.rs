@@ -909,6 +909,7 @@ pub fn all() -> Vec<Scenario> {
             json!([["new", SERVER], ["set_groups", g]]),
         ));
     }
+    out.push(sc_from((3, 15), "get_sigalgs()", json!([["get_sigalgs"]])));
     for aliases in [false, true] {
         out.push(sc_from(
             (3, 15),

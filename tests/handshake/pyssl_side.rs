@@ -163,6 +163,8 @@ trait Tls {
     fn server_hostname(&self) -> Option<String>;
     fn session_reused(&self) -> bool;
     fn group(&self) -> Result<Option<String>, Error>;
+    fn client_sigalg(&self) -> Result<Option<String>, Error>;
+    fn server_sigalg(&self) -> Result<Option<String>, Error>;
     fn get_verified_chain(&self) -> Result<Vec<Vec<u8>>, Error>;
     fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>, Error>;
     fn session(&self) -> Option<SslSession>;
@@ -186,6 +188,8 @@ macro_rules! impl_tls {
             fn server_hostname(&self) -> Option<String> { self.server_hostname() }
             fn session_reused(&self) -> bool { self.session_reused() }
             fn group(&self) -> Result<Option<String>, Error> { self.group() }
+            fn client_sigalg(&self) -> Result<Option<String>, Error> { self.client_sigalg() }
+            fn server_sigalg(&self) -> Result<Option<String>, Error> { self.server_sigalg() }
             fn get_verified_chain(&self) -> Result<Vec<Vec<u8>>, Error> { self.get_verified_chain() }
             fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>, Error> {
                 self.get_unverified_chain()
@@ -377,6 +381,8 @@ fn session_info(s: &dyn Tls, out: &mut Map<String, Value>, profile: Profile) {
     out.insert("session_reused".into(), json!(s.session_reused()));
     if profile.version >= (3, 15) {
         out.insert("group".into(), json!(s.group().unwrap()));
+        out.insert("client_sigalg".into(), json!(s.client_sigalg().unwrap()));
+        out.insert("server_sigalg".into(), json!(s.server_sigalg().unwrap()));
     }
     if profile.version >= (3, 13) {
         out.insert(
