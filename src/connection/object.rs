@@ -235,25 +235,15 @@ impl SslContext {
     ) -> Result<SslObject> {
         // From 3.13.16 / 3.14.8 / 3.15.0 CPython's wrap_bio makes wrap_socket's checks itself;
         // earlier, pyssl makes its own (see `allow_unchecked_hostname`).
-        let hostname = if self.profile().wrap_bio_checks_arguments {
-            python_wrap_checks(
-                self,
-                opts.server_side,
-                opts.server_hostname,
-                opts.session.is_some(),
-                true,
-                true,
-            )?
-        } else {
-            python_wrap_checks(
-                self,
-                opts.server_side,
-                opts.server_hostname,
-                false,
-                false,
-                !opts.allow_unchecked_hostname,
-            )?
-        };
+        let socket_rules = self.profile().wrap_bio_checks_arguments;
+        let hostname = python_wrap_checks(
+            self,
+            opts.server_side,
+            opts.server_hostname,
+            socket_rules && opts.session.is_some(),
+            socket_rules,
+            socket_rules || !opts.allow_unchecked_hostname,
+        )?;
         let ssl = configure(self, opts.server_side, hostname.as_deref())?;
         let mut core = Conn::new(
             ssl,
