@@ -48,7 +48,7 @@
 //! ```
 //! use pyssl::{Profile, SslDefaultSuites};
 //! let debian = Profile::PY314.with_ssl_default_suites(SslDefaultSuites::OpenSsl);
-//! assert_eq!(debian.default_minimum_version, None);
+//! assert_eq!(debian.constructor_minimum_version(), None);
 //! ```
 //!
 //! # Defaults
@@ -109,12 +109,9 @@ impl SslDefaultSuites {
 pub enum ErrorNames {
     /// CPython 3.7: `_ssl_data.h`, three libraries.
     Py37,
-    /// CPython 3.8 to 3.13.x as upstream builds them.
+    /// CPython 3.8 to 3.13.x. Debian's 3.13 builds (3.13.1 on, the `openssl` flavour) add
+    /// CPython's OpenSSL 3.4 table as a patch ("Add support for OpenSSL 3.4").
     Py38,
-    /// Debian's 3.13 builds, which add CPython's OpenSSL 3.4 table (a Debian patch since
-    /// 3.13.1-2, "Add support for OpenSSL 3.4"); chosen by the Debian flavour of 3.13
-    /// ([`Profile::with_ssl_default_suites`]).
-    Py313Debian,
     /// CPython 3.14 and later.
     Py314,
 }
@@ -271,7 +268,8 @@ pub struct Profile {
     /// CPython's own cipher string (`_ssl._DEFAULT_CIPHERS` of an upstream build), which the
     /// constructor sets unless the build keeps OpenSSL's ([`SslDefaultSuites::OpenSsl`]).
     pub default_cipher_string: &'static str,
-    /// Minimum version the constructor sets for PROTOCOL_TLS / TLS_CLIENT / TLS_SERVER.
+    /// Minimum version an upstream build's constructor sets for PROTOCOL_TLS / TLS_CLIENT /
+    /// TLS_SERVER ([`Profile::constructor_minimum_version`] is the build's).
     pub default_minimum_version: Option<TlsVersion>,
     /// Options the constructor adds beyond the common set.
     pub extra_options: Options,
@@ -664,21 +662,6 @@ impl Profile {
     pub const fn with_ssl_default_suites(self, suites: SslDefaultSuites) -> Profile {
         Profile {
             ssl_default_suites: suites,
-            error_names: match (self.error_names, suites) {
-                (ErrorNames::Py38 | ErrorNames::Py313Debian, SslDefaultSuites::OpenSsl)
-                    if self.version.1 == 13 && self.patch >= 1 =>
-                {
-                    ErrorNames::Py313Debian
-                }
-                (ErrorNames::Py313Debian, _) => ErrorNames::Py38,
-                (names, _) => names,
-            },
-            default_minimum_version: match suites {
-                SslDefaultSuites::OpenSsl => None,
-                // Upstream sets TLS 1.2 together with its cipher string from 3.10 on.
-                SslDefaultSuites::Python if self.version.1 >= 10 => Some(TlsVersion::TLSv1_2),
-                SslDefaultSuites::Python => None,
-            },
             ..self
         }
     }
@@ -692,11 +675,24 @@ impl Profile {
         }
     }
 
+    /// The minimum version the constructor sets on the version-flexible protocols, or `None`
+    /// when the build keeps OpenSSL's (upstream sets TLS 1.2 together with its cipher string).
+    pub fn constructor_minimum_version(&self) -> Option<TlsVersion> {
+        match self.ssl_default_suites {
+            SslDefaultSuites::Python => self.default_minimum_version,
+            SslDefaultSuites::OpenSsl => None,
+        }
+    }
+
     /// The `[LIB: REASON]` table a CPython of this release names OpenSSL errors with, when it
     /// is built against the OpenSSL pyssl is built against (CPython picks its table by the
     /// headers it was compiled with; pyssl imitates a CPython built on pyssl's own OpenSSL).
     pub fn mnemonic_table(&self) -> MnemonicTable {
-        MnemonicTable::for_build(self.error_names, self.unknown_error_shows_code)
+        let debian_313 = self.error_names == ErrorNames::Py38
+            && self.ssl_default_suites == SslDefaultSuites::OpenSsl
+            && self.version == (3, 13)
+            && self.patch >= 1;
+        MnemonicTable::for_build(self.error_names, debian_313, self.unknown_error_shows_code)
     }
 
     /// The profile for `"3.11"` (the newest patch of that line pyssl knows), `"3.13.18"`, or

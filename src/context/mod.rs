@@ -363,7 +363,7 @@ pub(crate) fn set_new_context_defaults(
         ffi::err_clear();
         return Err(Error::ssl_single("No cipher can be selected."));
     }
-    if let (Some(min), true) = (profile.default_minimum_version, flexible)
+    if let (Some(min), true) = (profile.constructor_minimum_version(), flexible)
         && !ffi::ctx_set_proto_version(ctx, false, min.0)
     {
         ffi::err_clear();

@@ -57,7 +57,7 @@ enum TableData {
 
 impl MnemonicTable {
     /// The table of a release of `names`' generation built against the OpenSSL pyssl is built
-    /// against.
+    /// against (`debian_313`: Debian's 3.13 patch with the 3.4.0 table).
     ///
     /// CPython picks among its `_ssl_data*.h` by `OPENSSL_VERSION_NUMBER` at build time:
     /// 3.8–3.11 have one OpenSSL 3 table; 3.14 (and 3.15) use their 3.5 table from OpenSSL
@@ -65,6 +65,7 @@ impl MnemonicTable {
     /// 3.4.0 table for OpenSSL 3.1+ as a patch.
     pub(crate) const fn for_build(
         names: crate::profiles::ErrorNames,
+        debian_313: bool,
         unknown_error_shows_code: bool,
     ) -> MnemonicTable {
         use crate::profiles::ErrorNames;
@@ -72,9 +73,8 @@ impl MnemonicTable {
         let at_least_341 = cfg!(ossl341);
         let data = match names {
             ErrorNames::Py37 => TableData::Py37,
+            ErrorNames::Py38 if debian_313 && at_least_31 => TableData::OpenSsl340,
             ErrorNames::Py38 => TableData::OpenSsl30,
-            ErrorNames::Py313Debian if at_least_31 => TableData::OpenSsl340,
-            ErrorNames::Py313Debian => TableData::OpenSsl30,
             ErrorNames::Py314 if at_least_341 => TableData::OpenSsl36,
             ErrorNames::Py314 if at_least_31 => TableData::OpenSsl340,
             ErrorNames::Py314 => TableData::OpenSsl30,
@@ -92,11 +92,6 @@ impl MnemonicTable {
             TableData::OpenSsl340 => (codes340::LIBRARIES, codes340::REASONS),
             TableData::OpenSsl36 => (codes36::LIBRARIES, codes36::REASONS),
         }
-    }
-
-    /// How many reasons the table names (1682 for CPython 3.8–3.13 on OpenSSL 3.0).
-    pub fn reason_count(self) -> usize {
-        self.tables().1.len()
     }
 
     /// Every `(ERR_GET_LIB, ERR_GET_REASON)` the table names, with its mnemonic, in order.
