@@ -11,14 +11,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use pyssl_testsupport::python::{self, OracleRelease, Source};
+use pyssl_testsupport::python::{self, OracleRelease, Source, linked_openssl};
 use serde_json::{Value, json};
-
-/// The OpenSSL (major, minor) this build links.
-fn linked_openssl() -> (u32, u32) {
-    let n = openssl::version::number() as u64;
-    (((n >> 28) & 0xf) as u32, ((n >> 20) & 0xff) as u32)
-}
 
 fn row(release: &str) -> OracleRelease {
     python::releases()

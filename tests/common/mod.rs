@@ -42,11 +42,7 @@ pub fn oracle(version: &str) -> Option<Oracle> {
     })
 }
 
-/// The OpenSSL (major, minor) this test binary is linked to.
-pub fn linked_openssl() -> (u32, u32) {
-    let n = openssl::version::number() as u64;
-    (((n >> 28) & 0xf) as u32, ((n >> 20) & 0xff) as u32)
-}
+pub use pyssl_testsupport::python::linked_openssl;
 
 /// The profile compared with the interpreter `release` of `oracle/releases.tsv`, in that
 /// interpreter's build flavour (Debian's builds: `--with-ssl-default-suites=openssl`).
@@ -101,27 +97,12 @@ pub fn oracle_for(profile: &Profile) -> Option<Oracle> {
         .find(|r| r.release == release)
         .unwrap_or_else(|| panic!("no oracle for {release} in oracle/releases.tsv"));
     let python = pyssl_testsupport::python::require_release(&row, linked_openssl())?;
-    let certdata = certdata_of(&python);
+    let certdata = pyssl_testsupport::python::certdata(&python);
     Some(Oracle {
         version: release,
         python,
         certdata,
     })
-}
-
-/// `certdata` of an interpreter, asked with the oracle's `LD_LIBRARY_PATH`.
-fn certdata_of(python: &Path) -> PathBuf {
-    let probe = Oracle {
-        version: String::new(),
-        python: python.to_path_buf(),
-        certdata: PathBuf::new(),
-    };
-    let v = probe.run_json(
-        "import json, os, test; d = os.path.dirname(test.__file__); c = os.path.join(d, 'certdata'); print(json.dumps(c if os.path.isdir(c) else d))",
-        &[],
-        "",
-    );
-    PathBuf::from(v.as_str().expect("a path"))
 }
 
 impl Oracle {

@@ -139,6 +139,13 @@ pub fn releases() -> Vec<OracleRelease> {
         .collect()
 }
 
+/// The OpenSSL (major, minor) the calling binary is linked to (what [`require_release`]
+/// checks a Debian oracle's `openssl_min` against).
+pub fn linked_openssl() -> (u32, u32) {
+    let n = openssl::version::number() as u64;
+    (((n >> 28) & 0xf) as u32, ((n >> 20) & 0xff) as u32)
+}
+
 /// The cache `ci/oracle-chroot` builds into: `$PYSSL_CACHE`, else `$HOME/.cache/pyssl`.
 pub fn cache_dir() -> PathBuf {
     if let Some(c) = std::env::var_os("PYSSL_CACHE") {
