@@ -74,19 +74,11 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_ciphersuites")]
     pub fn set_ciphersuites(&self, ciphersuites: &str) -> Result<()> {
-        if ciphersuites.contains('\0') {
-            return Err(Error::value("embedded null character"));
-        }
-        let mut core = self.write();
-        if core.ctx.set_ciphersuites(ciphersuites).is_err() {
-            ffi::err_clear();
-            return Err(Error::ssl_with_errno(
-                ErrorKind::Ssl,
-                0,
-                "No cipher suite can be selected.",
-            ));
-        }
-        Ok(())
+        self.set_list(
+            ciphersuites,
+            |ctx, list| ctx.set_ciphersuites(list).is_ok(),
+            "No cipher suite can be selected.",
+        )
     }
 
     /// `ctx.set_groups(groups)` (CPython 3.15): the key-exchange groups to offer or accept, as
@@ -109,19 +101,11 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_groups_list")]
     pub fn set_groups(&self, groups: &str) -> Result<()> {
-        if groups.contains('\0') {
-            return Err(Error::value("embedded null character"));
-        }
-        let mut core = self.write();
-        if core.ctx.set_groups_list(groups).is_err() {
-            ffi::err_clear();
-            return Err(Error::ssl_with_errno(
-                ErrorKind::Ssl,
-                0,
-                "unrecognized group",
-            ));
-        }
-        Ok(())
+        self.set_list(
+            groups,
+            |ctx, list| ctx.set_groups_list(list).is_ok(),
+            "unrecognized group",
+        )
     }
 
     /// `ctx.get_groups(include_aliases=False)` (CPython 3.15, OpenSSL 3.5+): the names of the
@@ -165,14 +149,11 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_client_sigalgs_list")]
     pub fn set_client_sigalgs(&self, sigalgs: &str) -> Result<()> {
-        let list =
-            std::ffi::CString::new(sigalgs).map_err(|_| Error::value("embedded null character"))?;
-        let mut core = self.write();
-        if !ffi::ctx_set_client_sigalgs(&mut core.ctx, &list) {
-            ffi::err_clear();
-            return Err(sigalg_error());
-        }
-        Ok(())
+        self.set_list(
+            sigalgs,
+            |ctx, list| CString::new(list).is_ok_and(|c| ffi::ctx_set_client_sigalgs(ctx, &c)),
+            SIGALG_ERROR,
+        )
     }
 
     /// `ctx.set_server_sigalgs(sigalgs)` (CPython 3.15): the signature algorithms allowed for
@@ -190,13 +171,28 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_sigalgs_list")]
     pub fn set_server_sigalgs(&self, sigalgs: &str) -> Result<()> {
-        if sigalgs.contains('\0') {
+        self.set_list(
+            sigalgs,
+            |ctx, list| ctx.set_sigalgs_list(list).is_ok(),
+            SIGALG_ERROR,
+        )
+    }
+
+    /// The shape of 3.15's list setters: a NUL is a `ValueError`; then `apply` runs under the
+    /// write lock, and a list OpenSSL refuses is `SSLError(0, refused)`, its queue cleared.
+    fn set_list(
+        &self,
+        list: &str,
+        apply: impl FnOnce(&mut openssl::ssl::SslContextBuilder, &str) -> bool,
+        refused: &str,
+    ) -> Result<()> {
+        if list.contains('\0') {
             return Err(Error::value("embedded null character"));
         }
         let mut core = self.write();
-        if core.ctx.set_sigalgs_list(sigalgs).is_err() {
+        if !apply(&mut core.ctx, list) {
             ffi::err_clear();
-            return Err(sigalg_error());
+            return Err(Error::ssl_with_errno(ErrorKind::Ssl, 0, refused));
         }
         Ok(())
     }
@@ -694,7 +690,5 @@ fn py_repr_char(c: char) -> String {
     }
 }
 
-/// CPython 3.15's `SSLError(0, 'unrecognized signature algorithm')`.
-fn sigalg_error() -> Error {
-    Error::ssl_with_errno(ErrorKind::Ssl, 0, "unrecognized signature algorithm")
-}
+/// CPython 3.15's `SSLError(0, 'unrecognized signature algorithm')` text.
+const SIGALG_ERROR: &str = "unrecognized signature algorithm";
