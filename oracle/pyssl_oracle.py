@@ -154,6 +154,9 @@ def run_step(state, step):
             v = int(v[4:])
         setattr(ctx, args[0], P(v))
         return None
+    if op == "del":
+        delattr(ctx, args[0])
+        return None
     if op == "options_clear":
         ctx.options &= ~getattr(ssl, args[0])
         return int(ctx.options)

@@ -147,6 +147,11 @@ pub enum Change {
     /// gh-145264: the base64 decoder skips a `=` before the end of the data instead of
     /// stopping there ([`Profile::base64_ignores_inner_padding`]).
     Base64InnerPadding,
+    /// gh-113318, gh-156099, gh-156166: deleting a settable attribute of `SSLContext`
+    /// (`check_hostname`, `sni_callback`, `keylog_filename`, ...) is an `AttributeError`
+    /// ("cannot be deleted") instead of reaching the setter with no value
+    /// ([`SslContext::delattr`](crate::SslContext::delattr)).
+    DeletionChecks,
 }
 
 /// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
@@ -178,6 +183,9 @@ pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
     // Changelog: 3.13.13, 3.14.4, 3.15.0a8 (a security fix; Debian 13 backports it to its
     // 3.13.5 too).
     (Change::Base64InnerPadding, &[(13, 13), (14, 4), (15, 0)]),
+    // Changelog: 3.13.16, 3.14.8, 3.15.1 (the 3.15 branch got the last of the three fixes
+    // in 3.15.1; 3.15.0's state is not known, so 3.15.1 is the first claimed).
+    (Change::DeletionChecks, &[(13, 16), (14, 8), (15, 1)]),
 ];
 
 /// Whether release `3.minor.patch` has `change`, per [`CHANGES`].
@@ -644,6 +652,18 @@ impl Profile {
         }
     }
 
+    /// Whether this release has `change` (see [`CHANGES`]). The changes read this way have no
+    /// field of their own.
+    ///
+    /// ```
+    /// use pyssl::{profiles::Change, Profile};
+    /// assert!(!Profile::PY313_0.has(Change::DeletionChecks));
+    /// assert!(Profile::PY313.has(Change::DeletionChecks));
+    /// ```
+    pub const fn has(&self, change: Change) -> bool {
+        self.version.0 == 3 && has_change(change, self.version.1, self.patch)
+    }
+
     /// The same release built with `--with-ssl-default-suites=suites` (Debian and Ubuntu
     /// build with `openssl`).
     ///
@@ -769,6 +789,7 @@ impl Profile {
             ("reason without text", vec![]),
             ("wrap_bio checks arguments (gh-156793)", vec![]),
             ("session setter (gh-116810)", vec![]),
+            ("`del` of a C setter (gh-156099)", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -846,6 +867,11 @@ impl Profile {
                     "shares".to_string()
                 } else {
                     "DER copy".to_string()
+                },
+                if p.has(Change::DeletionChecks) {
+                    "AttributeError".to_string()
+                } else {
+                    "setter called".to_string()
                 },
             ];
             for (row, cell) in rows.iter_mut().skip(1).zip(cells) {

@@ -29,10 +29,7 @@ fn readme_profile_table_matches_the_code() {
         .iter()
         .map(|r| {
             let profile = pyssl::Profile::by_version(&r.release).expect("shipped");
-            let n = all
-                .iter()
-                .filter(|s| s.min_version.is_none_or(|m| profile.version >= m))
-                .count();
+            let n = all.iter().filter(|s| s.applies(&profile)).count();
             match r.source {
                 pyssl_testsupport::python::Source::Pyenv => {
                     format!("pyenv {} on 3.0, 3.5, 3.6; {n} scenarios", r.release)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use super::SslContext;
 use crate::constants::{VerifyFlags, VerifyMode};
 use crate::error::{Error, Result};
-use crate::profiles::{InterpreterMessages, ReadonlyPropertyMessage};
+use crate::profiles::{Change, InterpreterMessages, ReadonlyPropertyMessage};
 use crate::pyvalue::PyValue;
 
 /// The attributes `pyssl show` prints, in its order (absent ones are skipped).
@@ -241,6 +241,109 @@ impl SslContext {
                 }
             })),
             _ => unreachable_attr(name),
+        }
+    }
+}
+
+impl SslContext {
+    /// `delattr(ctx, name)` (`del ctx.name`): removes an instance attribute; every attribute
+    /// `SSLContext` defines refuses, with the profile's error. Before 3.13.16 / 3.14.8 /
+    /// 3.15.1 some setters ran with no value (`TypeError: function takes at least one
+    /// argument`, the `sni_callback` checks); from those releases they say "cannot be
+    /// deleted".
+    ///
+    /// CPython releases before the fix crash on `del ctx.keylog_filename` (3.8–3.13.15,
+    /// 3.14.0–3.14.7); pyssl answers the fixed releases' `AttributeError` there instead.
+    ///
+    /// ```python
+    /// del ctx.check_hostname    # AttributeError: attribute 'check_hostname' of 'SSLContext'
+    ///                           # objects cannot be deleted
+    /// ```
+    /// ```
+    /// use pyssl::{Profile, PyValue, SslContext, PROTOCOL_TLS_CLIENT};
+    /// # fn main() -> Result<(), pyssl::Error> {
+    /// let ctx = SslContext::with_profile(PROTOCOL_TLS_CLIENT, Profile::PY313)?;
+    /// let e = ctx.delattr("check_hostname").unwrap_err();
+    /// assert_eq!(
+    ///     e.python_str(),
+    ///     "attribute 'check_hostname' of 'SSLContext' objects cannot be deleted"
+    /// );
+    /// ctx.setattr("tag", PyValue::Int(1))?;
+    /// ctx.delattr("tag")?;
+    /// assert!(ctx.getattr("tag").is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn delattr(&self, name: &str) -> Result<()> {
+        let msgs = &self.profile.messages;
+        let fixed = self.profile.has(Change::DeletionChecks);
+        let present = self.has_attribute(name);
+        let cannot_delete = || {
+            Err(Error::attribute(format!(
+                "attribute '{name}' of 'SSLContext' objects cannot be deleted"
+            )))
+        };
+        match name {
+            // Properties of ssl.py, without a deleter.
+            "options"
+            | "verify_mode"
+            | "verify_flags"
+            | "minimum_version"
+            | "maximum_version"
+            | "protocol"
+            | "hostname_checks_common_name" => {
+                return Err(Error::attribute(no_deleter(name, msgs)));
+            }
+            // A 3.8 addition, like num_tickets and keylog_filename.
+            "_msg_callback" if self.profile.has_num_tickets_and_keylog => {
+                return Err(Error::attribute(no_deleter(name, msgs)));
+            }
+            "post_handshake_auth" => return Err(Error::attribute("cannot delete attribute")),
+            "security_level" if present => {
+                return Err(Error::attribute(
+                    "attribute 'security_level' of '_ssl._SSLContext' objects is not writable",
+                ));
+            }
+            "check_hostname" | "_host_flags" | "num_tickets" | "keylog_filename"
+            | "sni_callback"
+                if present && fixed =>
+            {
+                return cannot_delete();
+            }
+            "check_hostname" | "_host_flags" | "num_tickets" if present => {
+                return Err(Error::type_error("function takes at least one argument"));
+            }
+            // CPython crashes here; see above.
+            "keylog_filename" if present => return cannot_delete(),
+            "sni_callback" if self.protocol == crate::Protocol::PROTOCOL_TLS_CLIENT => {
+                return Err(Error::value(
+                    "sni_callback cannot be set on TLS_CLIENT context",
+                ));
+            }
+            "sni_callback" => return Err(Error::type_error("not a callable object")),
+            _ => {}
+        }
+        let mut core = self.write();
+        match core.instance_attrs.iter().position(|(k, _)| k == name) {
+            Some(i) => {
+                core.instance_attrs.remove(i);
+                Ok(())
+            }
+            // 3.11 named the object in deletion errors too.
+            None if msgs.readonly_property == ReadonlyPropertyMessage::NoSetter => {
+                Err(no_attribute(name))
+            }
+            None => Err(Error::attribute(name)),
+        }
+    }
+}
+
+/// Deleting a property of ssl.py that has no deleter.
+fn no_deleter(name: &str, msgs: &InterpreterMessages) -> String {
+    match msgs.readonly_property {
+        ReadonlyPropertyMessage::CantSet => "can't delete attribute".to_string(),
+        ReadonlyPropertyMessage::CantSetNamed => format!("can't delete attribute '{name}'"),
+        ReadonlyPropertyMessage::NoSetter => {
+            format!("property '{name}' of 'SSLContext' object has no deleter")
         }
     }
 }

@@ -288,6 +288,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
         }
         "get" => get_attr(ctx(state), args[0].as_str().unwrap()),
         "set" => set_attr(ctx(state), args[0].as_str().unwrap(), &args[1]),
+        "del" => unit(ctx(state).delattr(args[0].as_str().unwrap())),
         "options_clear" => {
             let c = ctx(state);
             c.set_options(c.options() & !options_const(args[0].as_str().unwrap()))?;

@@ -17,10 +17,7 @@ fn run_profile(profile: Profile) -> usize {
         return 0;
     };
     let all = scenarios::all();
-    let chosen: Vec<&scenarios::Scenario> = all
-        .iter()
-        .filter(|s| s.min_version.is_none_or(|m| profile.version >= m))
-        .collect();
+    let chosen: Vec<&scenarios::Scenario> = all.iter().filter(|s| s.applies(&profile)).collect();
     let tmp = tempfile::tempdir().unwrap();
     let (py_tmp, rs_tmp) = (tmp.path().join("py"), tmp.path().join("rs"));
     std::fs::create_dir_all(&py_tmp).unwrap();

@@ -2,28 +2,46 @@
 //! from the live interpreter at test time. `$CERTDATA` is the interpreter's own
 //! `test/certdata` directory; `$TMP` a scratch directory per side.
 
+use pyssl::profiles::Change;
 use serde_json::{Value, json};
 
 pub struct Scenario {
     pub name: String,
     /// Only for profiles at or above this CPython release.
     pub min_version: Option<(u32, u32)>,
+    /// Only for releases with this change (the others would crash).
+    pub needs: Option<Change>,
     pub steps: Value,
+}
+
+impl Scenario {
+    /// Whether the scenario is asked of `profile`'s release.
+    pub fn applies(&self, profile: &pyssl::Profile) -> bool {
+        self.min_version.is_none_or(|m| profile.version >= m)
+            && self.needs.is_none_or(|c| profile.has(c))
+    }
 }
 
 fn sc(name: impl Into<String>, steps: Value) -> Scenario {
     Scenario {
         name: name.into(),
         min_version: None,
+        needs: None,
         steps,
     }
 }
 
 fn sc_from(min: (u32, u32), name: impl Into<String>, steps: Value) -> Scenario {
     Scenario {
-        name: name.into(),
         min_version: Some(min),
-        steps,
+        ..sc(name, steps)
+    }
+}
+
+fn sc_needing(change: Change, name: impl Into<String>, steps: Value) -> Scenario {
+    Scenario {
+        needs: Some(change),
+        ..sc(name, steps)
     }
 }
 
@@ -45,6 +63,29 @@ const ATTRS: &[&str] = &[
     "post_handshake_auth",
     "keylog_filename",
     "protocol",
+];
+
+/// Names deleted with `del ctx.name`: every attribute, instance attributes, class attributes.
+const DELETED: &[&str] = &[
+    "options",
+    "verify_mode",
+    "verify_flags",
+    "check_hostname",
+    "minimum_version",
+    "maximum_version",
+    "security_level",
+    "num_tickets",
+    "_host_flags",
+    "hostname_checks_common_name",
+    "post_handshake_auth",
+    "keylog_filename",
+    "protocol",
+    "sni_callback",
+    "_msg_callback",
+    "tag",
+    "no_such_attribute",
+    "wrap_socket",
+    "sslsocket_class",
 ];
 
 /// Steps reading every attribute plus the store.
@@ -408,6 +449,27 @@ pub fn all() -> Vec<Scenario> {
                 ["get", "verify_mode"]
             ]),
         ));
+    }
+
+    // -- del ctx.name: properties, C setters, instance attributes, methods ----------------------
+    for (protocol, attr) in [CLIENT, SERVER]
+        .into_iter()
+        .flat_map(|p| DELETED.iter().map(move |a| (p, *a)))
+    {
+        let steps = json!([
+            ["new", protocol],
+            ["set", "tag", 1],
+            ["del", attr],
+            ["get", "check_hostname"],
+            ["get", "tag"]
+        ]);
+        let name = format!("del {attr} ({protocol})");
+        // keylog_filename: releases before the fix crash.
+        out.push(if attr == "keylog_filename" {
+            sc_needing(Change::DeletionChecks, name, steps)
+        } else {
+            sc(name, steps)
+        });
     }
 
     // -- keylog ------------------------------------------------------------------------------
