@@ -152,6 +152,9 @@ pub enum Change {
     /// ("cannot be deleted") instead of reaching the setter with no value
     /// ([`SslContext::delattr`](crate::SslContext::delattr)).
     DeletionChecks,
+    /// gh-155292: nameprep's case folding (`stringprep`'s table B.2) keeps to Unicode 3.2's
+    /// data instead of the interpreter's `str.lower()` ([`Profile::idna_case_folding`]).
+    IdnaUnicode32CaseFolding,
 }
 
 /// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
@@ -186,6 +189,11 @@ pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
     // Changelog: 3.13.16, 3.14.8, 3.15.1 (the 3.15 branch got the last of the three fixes
     // in 3.15.1; 3.15.0's state is not known, so 3.15.1 is the first claimed).
     (Change::DeletionChecks, &[(13, 16), (14, 8), (15, 1)]),
+    // Changelog: 3.13.16, 3.14.8, 3.15.0rc2.
+    (
+        Change::IdnaUnicode32CaseFolding,
+        &[(13, 16), (14, 8), (15, 0)],
+    ),
 ];
 
 /// Whether release `3.minor.patch` has `change`, per [`CHANGES`].
@@ -401,6 +409,25 @@ pub struct InterpreterMessages {
     /// `datetime` rejects year 0 with "year must be in 1..9999, not 0" (3.14+) rather than
     /// "year 0 is out of range" (`cert_time_to_seconds`).
     pub datetime_year_range_names_bounds: bool,
+}
+
+/// Which case folding a release's IDNA 2003 nameprep (`server_hostname`) applies: before
+/// gh-155292, `stringprep` lowercased with the interpreter's own Unicode version.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdnaCaseFolding {
+    /// 3.7: Unicode 11.0.
+    Unicode11,
+    /// 3.8: Unicode 12.1.
+    Unicode12_1,
+    /// 3.9 and 3.10: Unicode 13.0.
+    Unicode13,
+    /// 3.11 … 3.13.15: Unicode 14.0 … 15.1, which fold these code points alike.
+    Unicode14,
+    /// 3.14.0 … 3.14.7: Unicode 16.0.
+    Unicode16,
+    /// 3.13.16+, 3.14.8+, 3.15: RFC 3454's table B.2 as Unicode 3.2 defines it.
+    Rfc3454,
 }
 
 /// See [`InterpreterMessages::idna_errors`]: which generation of CPython's `idna` codec
@@ -652,6 +679,30 @@ impl Profile {
         }
     }
 
+    /// The case folding of this release's IDNA nameprep.
+    ///
+    /// ```python
+    /// ssl.create_default_context().wrap_bio(i, o, server_hostname="\u1e9e.de").server_hostname
+    /// # 3.13.0: 'ss.de'; 3.13.18: 'xn--kkg.de'
+    /// ```
+    /// ```
+    /// use pyssl::{profiles::IdnaCaseFolding, Profile};
+    /// assert_eq!(Profile::PY313_0.idna_case_folding(), IdnaCaseFolding::Unicode14);
+    /// assert_eq!(Profile::PY313.idna_case_folding(), IdnaCaseFolding::Rfc3454);
+    /// ```
+    pub const fn idna_case_folding(&self) -> IdnaCaseFolding {
+        if self.has(Change::IdnaUnicode32CaseFolding) {
+            return IdnaCaseFolding::Rfc3454;
+        }
+        match self.version.1 {
+            ..=7 => IdnaCaseFolding::Unicode11,
+            8 => IdnaCaseFolding::Unicode12_1,
+            9 | 10 => IdnaCaseFolding::Unicode13,
+            11..=13 => IdnaCaseFolding::Unicode14,
+            _ => IdnaCaseFolding::Unicode16,
+        }
+    }
+
     /// Whether this release has `change` (see [`CHANGES`]). The changes read this way have no
     /// field of their own.
     ///
@@ -790,6 +841,7 @@ impl Profile {
             ("wrap_bio checks arguments (gh-156793)", vec![]),
             ("session setter (gh-116810)", vec![]),
             ("`del` of a C setter (gh-156099)", vec![]),
+            ("IDNA case folding (gh-155292)", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -873,6 +925,15 @@ impl Profile {
                 } else {
                     "setter called".to_string()
                 },
+                match p.idna_case_folding() {
+                    IdnaCaseFolding::Unicode11 => "Unicode 11.0",
+                    IdnaCaseFolding::Unicode12_1 => "Unicode 12.1",
+                    IdnaCaseFolding::Unicode13 => "Unicode 13.0",
+                    IdnaCaseFolding::Unicode14 => "Unicode 14.0",
+                    IdnaCaseFolding::Unicode16 => "Unicode 16.0",
+                    IdnaCaseFolding::Rfc3454 => "Unicode 3.2",
+                }
+                .to_string(),
             ];
             for (row, cell) in rows.iter_mut().skip(1).zip(cells) {
                 row.1.push(cell);

@@ -2,7 +2,9 @@
 //! punycode), which `SSLContext._encode_hostname` applies to a `str` server hostname.
 //!
 //! The Unicode data is Unicode 3.2's, as in CPython (`stringprep`, `unicodedata.ucd_3_2_0`),
-//! generated into `idna_tables.rs` by `tools/gen_idna_tables.py`. Normalization (NFKC) is done
+//! generated into `idna_tables.rs` by `tools/gen_idna_tables.py`, except the case folding of
+//! releases before gh-155292, which followed their own Unicode version (`idna_case_folding.rs`,
+//! from `tools/gen_idna_case_folding.py`). Normalization (NFKC) is done
 //! per code point from those tables, which is exact whenever no character of the mapped label
 //! can compose or reorder with a neighbour. A label that would need composition (a base letter
 //! followed by a separate combining mark, or conjoining Hangul jamo) is refused with a
@@ -15,8 +17,13 @@
 
 use crate::error::Error;
 
+use super::idna_case_folding::{
+    FoldingDiff, RFC_3454, UNICODE_11, UNICODE_12_1, UNICODE_13, UNICODE_16,
+};
 use super::idna_tables::{B1, LCAT, MAP, PROHIBITED, RANDAL, UNSTABLE};
 
+use crate::Profile;
+use crate::profiles::IdnaCaseFolding;
 pub(crate) use crate::profiles::IdnaErrors;
 
 /// A codec failure: the reason and the (start, end) code point span in the label it was
@@ -81,16 +88,41 @@ fn repr_char(c: char) -> String {
     }
 }
 
+/// Case folding (table B.2) then NFKC of one code point, as `folding`'s releases compute it:
+/// `None` when the code point stays as it is.
+fn fold(c: char, folding: IdnaCaseFolding) -> Option<&'static str> {
+    let diff: Option<&FoldingDiff> = match folding {
+        IdnaCaseFolding::Unicode11 => Some(&UNICODE_11),
+        IdnaCaseFolding::Unicode12_1 => Some(&UNICODE_12_1),
+        IdnaCaseFolding::Unicode13 => Some(&UNICODE_13),
+        IdnaCaseFolding::Unicode16 => Some(&UNICODE_16),
+        IdnaCaseFolding::Rfc3454 => Some(&RFC_3454),
+        _ => None,
+    };
+    let key = c as u32;
+    if let Some(d) = diff {
+        if let Ok(i) = d.mapped.binary_search_by_key(&key, |&(k, _)| k) {
+            return Some(d.mapped[i].1);
+        }
+        if in_ranges(d.unmapped, c) {
+            return None;
+        }
+    }
+    MAP.binary_search_by_key(&key, |&(k, _)| k)
+        .ok()
+        .map(|i| MAP[i].1)
+}
+
 /// RFC 3491 nameprep of one label (as a list of code points).
-fn nameprep(label: &[char], py313: bool) -> Result<Vec<char>, Failure> {
+fn nameprep(label: &[char], folding: IdnaCaseFolding) -> Result<Vec<char>, Failure> {
     let mut out = Vec::with_capacity(label.len());
     for &c in label {
         if B1.binary_search(&(c as u32)).is_ok() {
             continue;
         }
-        match MAP.binary_search_by_key(&(c as u32), |&(k, _)| k) {
-            Ok(i) => out.extend(MAP[i].1.chars()),
-            Err(_) => out.push(c),
+        match fold(c, folding) {
+            Some(m) => out.extend(m.chars()),
+            None => out.push(c),
         }
     }
     if let Some(&c) = out.iter().find(|&&c| in_ranges(UNSTABLE, c)) {
@@ -127,7 +159,6 @@ fn nameprep(label: &[char], py313: bool) -> Result<Vec<char>, Failure> {
             return Err(Failure::new(n - 1, n, bidi3, bidi3));
         }
     }
-    let _ = py313;
     Ok(out)
 }
 
@@ -208,7 +239,7 @@ fn punycode(input: &[char]) -> String {
 }
 
 /// RFC 3490 ToASCII of one non-empty-input label, as Python's codec runs it.
-fn to_ascii(label: &[char], py313: bool) -> Result<String, Failure> {
+fn to_ascii(label: &[char], py313: bool, folding: IdnaCaseFolding) -> Result<String, Failure> {
     let check = |s: &str, chars: usize| -> Result<String, Failure> {
         if !s.is_empty() && s.len() < 64 {
             Ok(s.to_string())
@@ -227,7 +258,7 @@ fn to_ascii(label: &[char], py313: bool) -> Result<String, Failure> {
         let s: String = label.iter().collect();
         return check(&s, label.len());
     }
-    let prepped = nameprep(label, py313)?;
+    let prepped = nameprep(label, folding)?;
     if prepped.iter().all(char::is_ascii) {
         let s: String = prepped.iter().collect();
         return check(&s, prepped.len());
@@ -304,7 +335,9 @@ fn error(style: IdnaErrors, input: &[char], f: Failure, offset: usize) -> Error 
 }
 
 /// `name.encode('idna').decode('ascii')` as the profile's CPython computes it.
-pub(crate) fn encode(name: &str, style: IdnaErrors) -> Result<String, Error> {
+pub(crate) fn encode(name: &str, profile: &Profile) -> Result<String, Error> {
+    let style = profile.messages.idna_errors;
+    let folding = profile.idna_case_folding();
     let py313 = style == IdnaErrors::Positional;
     let input: Vec<char> = name.chars().collect();
     if input.is_empty() {
@@ -357,7 +390,7 @@ pub(crate) fn encode(name: &str, style: IdnaErrors) -> Result<String, Error> {
         if !out.is_empty() {
             out.push('.');
         }
-        match to_ascii(label, py313) {
+        match to_ascii(label, py313, folding) {
             Ok(s) => out.push_str(&s),
             Err(f) => return Err(error(style, &input, f, offset)),
         }
@@ -375,7 +408,7 @@ mod tests {
 
     #[test]
     fn encodes_like_python() {
-        let e = |s| encode(s, IdnaErrors::Wrapped).unwrap();
+        let e = |s| encode(s, &Profile::PY311).unwrap();
         assert_eq!(e("localhost"), "localhost");
         assert_eq!(e("LOCALHOST."), "LOCALHOST.");
         assert_eq!(
@@ -392,18 +425,18 @@ mod tests {
 
     #[test]
     fn errors_per_profile() {
-        let w = encode(".example.com", IdnaErrors::Wrapped).unwrap_err();
+        let w = encode(".example.com", &Profile::PY311).unwrap_err();
         assert_eq!(
             w.python_str(),
             "encoding with 'idna' codec failed (UnicodeError: label empty or too long)"
         );
-        let p = encode(".example.com", IdnaErrors::Positional).unwrap_err();
+        let p = encode(".example.com", &Profile::PY313).unwrap_err();
         assert_eq!(p.python_type(), "UnicodeEncodeError");
         assert_eq!(
             p.python_str(),
             "'idna' codec can't encode character '\\x2e' in position 0: label empty"
         );
-        let c = encode("e\u{301}.com", IdnaErrors::Wrapped).unwrap_err();
+        let c = encode("e\u{301}.com", &Profile::PY311).unwrap_err();
         assert_eq!(c.python_type(), "UnicodeError");
         assert!(c.python_str().contains("U+0301"));
     }

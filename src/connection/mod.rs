@@ -39,6 +39,8 @@
 
 mod core;
 mod idna;
+#[rustfmt::skip]
+mod idna_case_folding;
 mod integration;
 #[rustfmt::skip]
 mod idna_tables;
@@ -102,7 +104,7 @@ impl ServerHostname<'_> {
     /// `server_hostname`.
     pub fn encode(&self, profile: crate::Profile) -> Result<String> {
         match self {
-            ServerHostname::Str(s) => idna::encode(s, profile.messages.idna_errors),
+            ServerHostname::Str(s) => idna::encode(s, &profile),
             ServerHostname::Bytes(b) => match b.iter().position(|&x| x >= 0x80) {
                 None => Ok(b.iter().map(|&x| x as char).collect()),
                 Some(i) => Err(Error::unicode(
