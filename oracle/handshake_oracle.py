@@ -112,6 +112,8 @@ def make_ctx(cfg, server, sni_seen=None):
         ctx.set_alpn_protocols(cfg["alpn"])
     if cfg.get("pha"):
         ctx.post_handshake_auth = True
+    if cfg.get("no_ticket"):
+        ctx.options |= ssl.OP_NO_TICKET
     if "keylog" in cfg:
         ctx.keylog_filename = cfg["keylog"] + ".py"
     if "keylog_path" in cfg:

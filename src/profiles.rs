@@ -155,6 +155,10 @@ pub enum Change {
     /// gh-155292: nameprep's case folding (`stringprep`'s table B.2) keeps to Unicode 3.2's
     /// data instead of the interpreter's `str.lower()` ([`Profile::idna_case_folding`]).
     IdnaUnicode32CaseFolding,
+    /// gh-160171: a server's `get_unverified_chain()` starts from the client's certificate
+    /// (so a ticket-resumed session gives the leaf, and no certificate gives `[]`) instead of
+    /// from OpenSSL's peer chain (`[]` when resumed, `AttributeError` for an empty one).
+    UnverifiedChainFromPeer,
 }
 
 /// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
@@ -189,6 +193,8 @@ pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
     // Changelog: 3.13.16, 3.14.8, 3.15.1 (the 3.15 branch got the last of the three fixes
     // in 3.15.1; 3.15.0's state is not known, so 3.15.1 is the first claimed).
     (Change::DeletionChecks, &[(13, 16), (14, 8), (15, 1)]),
+    // Changelog: 3.14.10, 3.15.2; Debian's 3.13.18 still has the old behaviour.
+    (Change::UnverifiedChainFromPeer, &[(14, 10), (15, 2)]),
     // Changelog: 3.13.16, 3.14.8, 3.15.0rc2.
     (
         Change::IdnaUnicode32CaseFolding,
@@ -842,6 +848,7 @@ impl Profile {
             ("session setter (gh-116810)", vec![]),
             ("`del` of a C setter (gh-156099)", vec![]),
             ("IDNA case folding (gh-155292)", vec![]),
+            ("server `get_unverified_chain()` (gh-160171)", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -934,6 +941,11 @@ impl Profile {
                     IdnaCaseFolding::Rfc3454 => "Unicode 3.2",
                 }
                 .to_string(),
+                if p.has(Change::UnverifiedChainFromPeer) {
+                    "client cert + chain".to_string()
+                } else {
+                    "OpenSSL's peer chain".to_string()
+                },
             ];
             for (row, cell) in rows.iter_mut().skip(1).zip(cells) {
                 row.1.push(cell);

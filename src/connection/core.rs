@@ -14,6 +14,7 @@ use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
 use crate::ffi::connection as raw;
+use crate::profiles::Change;
 use crate::pyvalue::PyValue;
 
 /// What `getpeercert()` returns when the peer sent a certificate.
@@ -705,26 +706,33 @@ impl<S: Read + Write> Conn<S> {
 
     pub(crate) fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>> {
         let ssl = self.stream.ssl();
-        let Some(chain) = ssl.peer_cert_chain() else {
-            return Ok(vec![]);
+        let der = |c: &openssl::x509::X509Ref| {
+            c.to_der()
+                .map_err(|e| Error::from_stack(&e, self.mnemonics()))
         };
-        let mut out = Vec::new();
-        if self.server_side() {
-            // OpenSSL leaves the client's own certificate out of the chain on servers.
-            if let Some(peer) = ssl.peer_certificate() {
-                out.push(
-                    peer.to_der()
-                        .map_err(|e| Error::from_stack(&e, self.mnemonics()))?,
-                );
+        let chain = ssl.peer_cert_chain();
+        if !self.server_side() {
+            return chain.into_iter().flatten().map(der).collect();
+        }
+        // OpenSSL leaves the client's own certificate out of the chain on servers, and keeps
+        // no chain at all in a ticket.
+        let peer = ssl.peer_certificate();
+        if self.profile().has(Change::UnverifiedChainFromPeer) {
+            if peer.is_none() {
+                return Ok(vec![]);
             }
+        } else if chain.is_none() {
+            return Ok(vec![]);
+        } else if peer.is_none() {
+            // CPython's list starts with None, which its Certificate wrapper cannot convert.
+            return Err(Error::attribute(
+                "'NoneType' object has no attribute 'public_bytes'",
+            ));
         }
-        for c in chain {
-            out.push(
-                c.to_der()
-                    .map_err(|e| Error::from_stack(&e, self.mnemonics()))?,
-            );
-        }
-        Ok(out)
+        peer.iter()
+            .map(|p| der(p))
+            .chain(chain.into_iter().flatten().map(der))
+            .collect()
     }
 
     pub(crate) fn verify_client_post_handshake(&mut self) -> Result<()> {

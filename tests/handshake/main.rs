@@ -136,36 +136,7 @@ fn pyssl_servers(python: &std::path::Path, scenarios: &[Value], profile: Profile
 
 /// Differences that are CPython's bugs, which pyssl deliberately does not reproduce:
 /// (profile, role, scenario, part, why). They are printed, not counted as failures.
-const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "3.13.18",
-        "server",
-        "optional client cert, missing, TLS 1.3",
-        "me",
-        "CPython 3.13's get_unverified_chain() raises AttributeError on a server whose client sent no certificate (3.14.10 fixed it, gh-160171); pyssl returns []",
-    ),
-    (
-        "3.13.18",
-        "server",
-        "optional client cert, missing, TLS 1.2",
-        "me",
-        "CPython 3.13's get_unverified_chain() raises AttributeError on a server whose client sent no certificate (3.14.10 fixed it, gh-160171); pyssl returns []",
-    ),
-    (
-        "3.13.0",
-        "server",
-        "optional client cert, missing, TLS 1.3",
-        "me",
-        "CPython 3.13.0's get_unverified_chain() raises AttributeError on a server whose client sent no certificate; pyssl returns []",
-    ),
-    (
-        "3.13.0",
-        "server",
-        "optional client cert, missing, TLS 1.2",
-        "me",
-        "CPython 3.13.0's get_unverified_chain() raises AttributeError on a server whose client sent no certificate; pyssl returns []",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[];
 
 fn compare(
     label: &str,

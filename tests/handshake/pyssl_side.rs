@@ -102,6 +102,9 @@ pub fn make_ctx(
     if cfg["pha"].as_bool() == Some(true) {
         ctx.set_post_handshake_auth(true);
     }
+    if cfg["no_ticket"].as_bool() == Some(true) {
+        ctx.set_options(ctx.options() | pyssl::OP_NO_TICKET)?;
+    }
     if let Some(prefix) = cfg["keylog"].as_str() {
         ctx.set_keylog_filename(Some(format!("{prefix}.rs").as_ref()))?;
     }
@@ -385,14 +388,16 @@ fn session_info(s: &dyn Tls, out: &mut Map<String, Value>, profile: Profile) {
         out.insert("server_sigalg".into(), json!(s.server_sigalg().unwrap()));
     }
     if profile.version >= (3, 13) {
-        out.insert(
-            "verified_chain_len".into(),
-            json!(s.get_verified_chain().unwrap().len()),
-        );
-        out.insert(
-            "unverified_chain_len".into(),
-            json!(s.get_unverified_chain().unwrap().len()),
-        );
+        for (key, chain) in [
+            ("verified_chain_len", s.get_verified_chain()),
+            ("unverified_chain_len", s.get_unverified_chain()),
+        ] {
+            let v = match chain {
+                Ok(c) => json!(c.len()),
+                Err(e) => json!({"error": err(&e)}),
+            };
+            out.insert(key.into(), v);
+        }
     }
 }
 

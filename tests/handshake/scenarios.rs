@@ -700,6 +700,24 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
             json!("localhost"),
             json!({}),
         );
+        // A ticket keeps the client's certificate but not its chain; a server's session
+        // cache (OP_NO_TICKET) keeps both.
+        for (no_ticket, how) in [(false, "ticket"), (true, "session cache")] {
+            sv(
+                &format!("client cert, resumed from a {how}, TLS {vname}"),
+                merge(&auth(2), json!({"no_ticket": no_ticket})),
+                with_cert("client.pem", v.clone()),
+                json!("localhost"),
+                json!({"resume": true}),
+            );
+            sv(
+                &format!("optional client cert, missing, resumed from a {how}, TLS {vname}"),
+                merge(&auth(1), json!({"no_ticket": no_ticket})),
+                merge(&trust, v.clone()),
+                json!("localhost"),
+                json!({"resume": true}),
+            );
+        }
         sv(
             &format!("optional client cert, given, TLS {vname}"),
             auth(1),
