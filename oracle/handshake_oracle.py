@@ -112,6 +112,8 @@ def make_ctx(cfg, server, sni_seen=None):
         ctx.set_alpn_protocols(cfg["alpn"])
     if cfg.get("pha"):
         ctx.post_handshake_auth = True
+    if "ecdh_curve" in cfg:
+        ctx.set_ecdh_curve(cfg["ecdh_curve"])
     if cfg.get("no_ticket"):
         ctx.options |= ssl.OP_NO_TICKET
     if "keylog" in cfg:

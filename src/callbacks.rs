@@ -21,6 +21,7 @@ use openssl::ssl::{SslContext, SslContextBuilder, SslContextRef};
 use openssl_sys as sys;
 
 use crate::error::{Error, Result};
+use crate::profiles::Change;
 
 /// Server-name (SNI) callback, `ctx.sni_callback` in Python: called on the server during the
 /// handshake with the connection (which it may switch to another context with
@@ -364,9 +365,29 @@ unsafe extern "C" fn servername_trampoline(
         let Some(slots) = slots_of(ssl_ref.ssl_context()) else {
             return SSL_TLSEXT_ERR_NOACK;
         };
-        // No callback set: behave as if none were installed (OpenSSL's default is NOACK).
-        let Some(callback) = slot_get(&slots.sni) else {
+        let Some(state) = crate::connection::state(ssl_ref) else {
+            // Not a pyssl connection: nothing to hand to the callback.
             return SSL_TLSEXT_ERR_NOACK;
+        };
+        let (current, original) = (state.context.clone(), state.original_context.clone());
+        let (callback, ctx) = match slot_get(&slots.sni) {
+            Some(callback) => (callback, current),
+            // Without a callback on the connection's current context, OpenSSL calls the one
+            // of the context the connection was made from (its session_ctx). CPython called
+            // that context's Python callback too, until gh-156293 (3.13.16, 3.14.8, 3.15):
+            // since then a callback answers OK without running unless its context is the
+            // connection's current one.
+            None if !Arc::ptr_eq(&current, &original) => {
+                let Some(callback) = slot_get(&original.slots().sni) else {
+                    return SSL_TLSEXT_ERR_NOACK;
+                };
+                if original.profile().has(Change::SniCallbackOfCurrentContext) {
+                    return sys::SSL_TLSEXT_ERR_OK;
+                }
+                (callback, original)
+            }
+            // No callback set: behave as if none were installed (OpenSSL's default is NOACK).
+            None => return SSL_TLSEXT_ERR_NOACK,
         };
         let name = match ssl_ref.servername_raw(openssl::ssl::NameType::HOST_NAME) {
             None => None,

@@ -159,6 +159,10 @@ pub enum Change {
     /// (so a ticket-resumed session gives the leaf, and no certificate gives `[]`) instead of
     /// from OpenSSL's peer chain (`[]` when resumed, `AttributeError` for an empty one).
     UnverifiedChainFromPeer,
+    /// gh-156293: a context's `sni_callback` runs only while that context is the
+    /// connection's; OpenSSL's fallback to the callback of the context the connection was made
+    /// from (after `sslobj.context = other`, when `other` has none) is answered without it.
+    SniCallbackOfCurrentContext,
 }
 
 /// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
@@ -193,6 +197,11 @@ pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
     // Changelog: 3.13.16, 3.14.8, 3.15.1 (the 3.15 branch got the last of the three fixes
     // in 3.15.1; 3.15.0's state is not known, so 3.15.1 is the first claimed).
     (Change::DeletionChecks, &[(13, 16), (14, 8), (15, 1)]),
+    // Changelog: 3.13.16, 3.14.8, 3.15.0rc3.
+    (
+        Change::SniCallbackOfCurrentContext,
+        &[(13, 16), (14, 8), (15, 0)],
+    ),
     // Changelog: 3.14.10, 3.15.2; Debian's 3.13.18 still has the old behaviour.
     (Change::UnverifiedChainFromPeer, &[(14, 10), (15, 2)]),
     // Changelog: 3.13.16, 3.14.8, 3.15.0rc2.
@@ -849,6 +858,10 @@ impl Profile {
             ("`del` of a C setter (gh-156099)", vec![]),
             ("IDNA case folding (gh-155292)", vec![]),
             ("server `get_unverified_chain()` (gh-160171)", vec![]),
+            (
+                "first context's `sni_callback` after a switch (gh-156293)",
+                vec![],
+            ),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -945,6 +958,11 @@ impl Profile {
                     "client cert + chain".to_string()
                 } else {
                     "OpenSSL's peer chain".to_string()
+                },
+                if p.has(Change::SniCallbackOfCurrentContext) {
+                    "skipped".to_string()
+                } else {
+                    "called".to_string()
                 },
             ];
             for (row, cell) in rows.iter_mut().skip(1).zip(cells) {

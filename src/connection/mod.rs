@@ -132,6 +132,9 @@ impl ServerHostname<'_> {
 /// and every wrapper see the same `context`.
 pub(crate) struct ConnState {
     pub(crate) context: Arc<SslContext>,
+    /// The context the connection was made from (OpenSSL's `session_ctx`), whatever
+    /// `context` is switched to.
+    pub(crate) original_context: Arc<SslContext>,
     pub(crate) server_side: bool,
     pub(crate) server_hostname: Option<String>,
 }
@@ -422,6 +425,7 @@ pub(crate) fn configure(
         index,
         ConnState {
             context: ctx.clone(),
+            original_context: ctx.clone(),
             server_side,
             server_hostname: hostname.map(str::to_string),
         },

@@ -296,6 +296,11 @@ pub struct SslContext {
 }
 
 impl SslContext {
+    /// The callbacks' slots (read by the C callbacks without the context's lock).
+    pub(crate) fn slots(&self) -> &Arc<Slots> {
+        &self.slots
+    }
+
     /// Convert the path argument `arg` (`"cafile"`, ...) with the profile's error for a NUL.
     fn path_arg(&self, path: &Path, arg: &str) -> Result<CString> {
         path_cstring(path).map_err(|e| {

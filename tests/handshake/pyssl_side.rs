@@ -102,6 +102,9 @@ pub fn make_ctx(
     if cfg["pha"].as_bool() == Some(true) {
         ctx.set_post_handshake_auth(true);
     }
+    if let Some(curve) = cfg["ecdh_curve"].as_str() {
+        ctx.set_ecdh_curve(curve)?;
+    }
     if cfg["no_ticket"].as_bool() == Some(true) {
         ctx.set_options(ctx.options() | pyssl::OP_NO_TICKET)?;
     }

@@ -850,6 +850,19 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
         json!("other.example.test"),
         json!({}),
     );
+    // A server accepting only P-384 answers the client's X25519 key share with a
+    // HelloRetryRequest: the second ClientHello meets the context switched to, which has no
+    // callback, so OpenSSL falls back to the first context's (gh-156293).
+    sv(
+        "SNI callback switches context, HelloRetryRequest",
+        merge(
+            &srv("ec.pem"),
+            json!({"sni": switch, "ecdh_curve": "secp384r1"}),
+        ),
+        trust.clone(),
+        json!("other.example.test"),
+        json!({}),
+    );
     sv(
         "SNI callback switches context, old name",
         merge(&srv("ec.pem"), json!({"sni": switch})),
