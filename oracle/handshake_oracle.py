@@ -30,13 +30,16 @@ Options of the side under test beyond the context's ("me"):
                 "other_context", "after_handshake", "server_wrap"; "server_set" sets it on a
                 server connection after its handshake
 Peer options: "hold" (a server that reads before greeting), "stall" (a server that neither
-reads nor writes until the side under test is done), raw "silent" (never sends a byte),
+reads nor writes until the side under test is done), "abort" ("close" or "reset": a server
+that reads one byte, then closes without close_notify, for the client flow "after_abort":
+send, send, recv, recv, recv, send), raw "silent" (never sends a byte),
 "keylog_path" (an exact key log file).
 """
 import json
 import re
 import socket
 import ssl
+import struct
 import sys
 import threading
 import warnings
@@ -204,6 +207,9 @@ class BioConn:
     def recv(self, n):
         return self.pump(lambda: self.obj.read(n))
 
+    def send(self, data):
+        return self.pump(lambda: self.obj.write(data))
+
     def sendall(self, data):
         view = memoryview(data)
         while len(view):
@@ -284,6 +290,10 @@ def client_once(cfg, port, hostname, session=None, ctx=None, peer_keylog=None, l
             out["set_session"] = err(e)
     received, out["read_error"] = b"", None
     flow = cfg.get("flow")
+    if flow == "after_abort":
+        out["after_abort"] = after_abort(s)
+        s.close()
+        return out, None, ctx
     try:
         if flow == "probe":
             try:
@@ -320,6 +330,31 @@ def client_once(cfg, port, hostname, session=None, ctx=None, peer_keylog=None, l
     if "keylog" in cfg:
         out["keylog"] = keylog_summary(cfg["keylog"] + ".py", peer_keylog)
     return out, sess, ctx
+
+
+AFTER_ABORT = ["send", "send", "recv", "recv", "recv", "send"]
+
+
+def after_abort(s):
+    """Send one byte to a peer that then drops the connection, and record what each of
+    AFTER_ABORT's operations gives, 50 ms apart (the peer's FIN or RST arrives first).
+    (do_handshake() is not asked: on a failed connection CPython 3.13+ answers with an
+    OSError from whatever errno an earlier call left behind.)"""
+    out = []
+    s.send(b"x")
+    for op in AFTER_ABORT:
+        threading.Event().wait(0.05)
+        try:
+            if op == "send":
+                out.append(s.send(b"ping"))
+            elif op == "recv":
+                out.append(s.recv(100).decode("latin-1"))
+            else:
+                s.do_handshake()
+                out.append(None)
+        except Exception as e:
+            out.append(err(e))
+    return out
 
 
 def run_client(cfg, port, hostname, resume=False, peer_keylog=None):
@@ -390,6 +425,18 @@ def serve_conn(ctx, cfg, sock, sni_seen, session=None, peer_keylog=None, release
         except Exception as e:
             out["pha"] = err(e)
     received, out["read_error"] = b"", None
+    if cfg.get("abort"):
+        # Read the client's first byte, then drop the connection without close_notify: a FIN,
+        # or with "reset" a RST (SO_LINGER 0).
+        try:
+            received = s.recv(1)
+        except Exception as e:
+            out["read_error"] = err(e)
+        if cfg["abort"] == "reset":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        out["received"] = received.decode("latin-1")
+        s.close()
+        return out, None
     try:
         if cfg.get("flow") == "probe":
             try:

@@ -360,7 +360,7 @@ unsafe extern "C" fn servername_trampoline(
         }
         // SAFETY: OpenSSL passes the live SSL whose handshake is running on this thread; we
         // hold the only Rust reference to it for the duration of the callback (the caller's
-        // SslStream is inside SSL_do_handshake and does not touch it meanwhile).
+        // stream is inside SSL_do_handshake and does not touch it meanwhile).
         let ssl_ref = unsafe { openssl::ssl::SslRef::from_ptr_mut(ssl) };
         let Some(slots) = slots_of(ssl_ref.ssl_context()) else {
             return SSL_TLSEXT_ERR_NOACK;
@@ -396,10 +396,6 @@ unsafe extern "C" fn servername_trampoline(
                 // CPython cannot decode a non-ASCII name: internal_error alert.
                 _ => return alert(al, SSL_AD_INTERNAL_ERROR),
             },
-        };
-        let Some(ctx) = crate::connection::state(ssl_ref).map(|s| s.context.clone()) else {
-            // Not a pyssl connection: nothing to hand to the callback.
-            return SSL_TLSEXT_ERR_NOACK;
         };
         let mut conn = crate::SniConnection::new(ssl_ref);
         match catch_unwind(AssertUnwindSafe(|| {
@@ -506,6 +502,157 @@ pub(crate) fn verify_callback(profile: &crate::Profile) -> Option<crate::ffi::Ve
     profile
         .key_denylist
         .then_some(denylist_verify_trampoline as crate::ffi::VerifyCallback)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transport BIO (`ffi::bio`): OpenSSL calls these from inside an SSL call made through a
+// `&mut TlsStream`, so each has exclusive use of the BIO's state.
+
+/// Whether a transport error means "try again" (the BIO's retry flag) rather than failure:
+/// no data yet on a non-blocking or timed-out transport, and a transport taken back by
+/// `unwrap()` (as rust-openssl's stream BIO does).
+fn retriable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::NotConnected
+    )
+}
+
+/// Leave `e`'s OS error number in `errno` for OpenSSL, which records it when a write fails
+/// (OpenSSL 3.2+ queues it as an `ERR_LIB_SYS` error, as after a failed `send()` on
+/// CPython's socket BIO).
+fn set_errno(e: &std::io::Error) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: __errno_location returns this thread's errno.
+    unsafe {
+        *libc::__errno_location() = e.raw_os_error().unwrap_or(0);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = e;
+}
+
+pub(crate) unsafe extern "C" fn bio_write<S: std::io::Write>(
+    bio: *mut sys::BIO,
+    buf: *const c_char,
+    len: c_int,
+) -> c_int {
+    // SAFETY: OpenSSL passes our live BIO and a buffer of len readable bytes.
+    unsafe { sys::BIO_clear_retry_flags(bio) };
+    // SAFETY: a BIO of TlsStream<S>, used by this call only (see above).
+    let state = unsafe { crate::ffi::bio::bio_state::<S>(bio) };
+    let data = if len <= 0 || buf.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: see above.
+        unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len as usize) }
+    };
+    match catch_unwind(AssertUnwindSafe(|| state.stream.write(data))) {
+        Ok(Ok(n)) => n as c_int,
+        Ok(Err(e)) => {
+            if retriable(&e) {
+                // SAFETY: our live BIO.
+                unsafe { sys::BIO_set_retry_write(bio) };
+            }
+            set_errno(&e);
+            state.error = Some(e);
+            -1
+        }
+        Err(p) => {
+            state.panic = Some(p);
+            -1
+        }
+    }
+}
+
+pub(crate) unsafe extern "C" fn bio_read<S: std::io::Read>(
+    bio: *mut sys::BIO,
+    buf: *mut c_char,
+    len: c_int,
+) -> c_int {
+    // SAFETY: OpenSSL passes our live BIO and a buffer of len writable bytes.
+    unsafe { sys::BIO_clear_retry_flags(bio) };
+    // SAFETY: a BIO of TlsStream<S>, used by this call only (see above).
+    let state = unsafe { crate::ffi::bio::bio_state::<S>(bio) };
+    let out = if len <= 0 || buf.is_null() {
+        &mut [][..]
+    } else {
+        // SAFETY: see above; OpenSSL's read buffers are initialized memory.
+        unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), len as usize) }
+    };
+    match catch_unwind(AssertUnwindSafe(|| state.stream.read(out))) {
+        Ok(Ok(0)) if !out.is_empty() => {
+            // End of file: what BIO_eof reports from now on (a socket BIO's
+            // BIO_FLAGS_IN_EOF; an empty memory BIO after write_eof()).
+            state.eof = true;
+            0
+        }
+        Ok(Ok(n)) => n as c_int,
+        Ok(Err(e)) => {
+            if retriable(&e) {
+                // SAFETY: our live BIO.
+                unsafe { sys::BIO_set_retry_read(bio) };
+            }
+            state.error = Some(e);
+            -1
+        }
+        Err(p) => {
+            state.panic = Some(p);
+            -1
+        }
+    }
+}
+
+/// `BIO_CTRL_EOF` and `BIO_CTRL_FLUSH`; every other control is unsupported (0).
+pub(crate) unsafe extern "C" fn bio_ctrl<S: std::io::Write>(
+    bio: *mut sys::BIO,
+    cmd: c_int,
+    _num: std::ffi::c_long,
+    _ptr: *mut c_void,
+) -> std::ffi::c_long {
+    const BIO_CTRL_EOF: c_int = 2;
+    // SAFETY: OpenSSL passes our live BIO of TlsStream<S>, used by this call only.
+    let state = unsafe { crate::ffi::bio::bio_state::<S>(bio) };
+    match cmd {
+        BIO_CTRL_EOF => std::ffi::c_long::from(state.eof),
+        sys::BIO_CTRL_FLUSH => match catch_unwind(AssertUnwindSafe(|| state.stream.flush())) {
+            Ok(Ok(())) => 1,
+            Ok(Err(e)) => {
+                state.error = Some(e);
+                0
+            }
+            Err(p) => {
+                state.panic = Some(p);
+                0
+            }
+        },
+        _ => 0,
+    }
+}
+
+pub(crate) unsafe extern "C" fn bio_create(bio: *mut sys::BIO) -> c_int {
+    // SAFETY: OpenSSL passes the BIO being made; its data is set by TlsStream::new.
+    unsafe {
+        sys::BIO_set_init(bio, 0);
+        sys::BIO_set_data(bio, std::ptr::null_mut());
+    }
+    1
+}
+
+pub(crate) unsafe extern "C" fn bio_destroy<S>(bio: *mut sys::BIO) -> c_int {
+    if bio.is_null() {
+        return 0;
+    }
+    // SAFETY: OpenSSL passes the BIO being freed; its data, if set, is the Box<BioState<S>>
+    // TlsStream::new handed over, freed here exactly once.
+    unsafe {
+        let data = sys::BIO_get_data(bio);
+        if !data.is_null() {
+            drop(Box::from_raw(data.cast::<crate::ffi::bio::BioState<S>>()));
+            sys::BIO_set_data(bio, std::ptr::null_mut());
+        }
+        sys::BIO_set_init(bio, 0);
+    }
+    1
 }
 
 #[cfg(test)]

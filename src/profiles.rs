@@ -163,6 +163,13 @@ pub enum Change {
     /// connection's; OpenSSL's fallback to the callback of the context the connection was made
     /// from (after `sslobj.context = other`, when `other` has none) is answered without it.
     SniCallbackOfCurrentContext,
+    /// gh-127257: an OpenSSL error of library `ERR_LIB_SYS` (a failed system call, queued by
+    /// OpenSSL 3.2+ when a write fails) is raised as `OSError` from its errno, and left on
+    /// the error queue, instead of `SSLError("[SYS] unknown error")`.
+    SysErrorIsOsError,
+    /// gh-148292: once a connection raised `SSLEOFError`, `read`, `write` and
+    /// `do_handshake` raise it again without calling OpenSSL.
+    StickyEof,
 }
 
 /// Every behaviour change pyssl reproduces that arrived in a patch release, with the first
@@ -202,6 +209,12 @@ pub const CHANGES: &[(Change, &[(u32, u32)])] = &[
         Change::SniCallbackOfCurrentContext,
         &[(13, 16), (14, 8), (15, 0)],
     ),
+    // Changelog: 3.13.2, 3.14.0a3 (and later security releases of 3.10-3.12, newer than
+    // the 3.10-3.12 releases pyssl knows).
+    (Change::SysErrorIsOsError, &[(13, 2), (14, 0)]),
+    // What's New in 3.15 (gh-148292); Debian's 3.14.10 has it too, the first 3.14 release
+    // with it is not known: 3.14.10 is the earliest seen.
+    (Change::StickyEof, &[(14, 10), (15, 0)]),
     // Changelog: 3.14.10, 3.15.2; Debian's 3.13.18 still has the old behaviour.
     (Change::UnverifiedChainFromPeer, &[(14, 10), (15, 2)]),
     // Changelog: 3.13.16, 3.14.8, 3.15.0rc2.
@@ -390,6 +403,12 @@ pub struct Profile {
     /// violation of protocol"), which `suppress_ragged_eofs` hides (3.8+); 3.7 raises it as a
     /// plain `SSLError` that `recv()` does not suppress.
     pub unexpected_eof_is_eof_error: bool,
+    /// A call failing with `SSL_ERROR_SYSCALL` and nothing queued raises `OSError` from
+    /// `errno` when it is set, `SSLEOFError` otherwise (3.13+). Earlier releases look at the
+    /// return value first: 0 (`SSL_read_ex`/`SSL_write_ex`) is `SSLEOFError` whatever
+    /// `errno` says; -1 is `OSError` from `errno` on a socket and `SSLSyscallError` ("Some I/O
+    /// error occurred") on an `SSLObject`.
+    pub syscall_errno_first: bool,
     /// `shared_ciphers()` lists the ciphers both sides have (3.10+); earlier releases list
     /// the connection's own cipher list.
     pub shared_ciphers_intersect: bool,
@@ -509,6 +528,7 @@ impl Profile {
         py37_argument_quirks: true,
         name_bit_strings_as_bytes: false,
         unexpected_eof_is_eof_error: false,
+        syscall_errno_first: false,
         shared_ciphers_intersect: false,
         read_write_ex: false,
         messages: InterpreterMessages {
@@ -619,6 +639,7 @@ impl Profile {
         default_context_verify_flags: VerifyFlags::X509_PARTIAL_CHAIN
             .union(VerifyFlags::X509_STRICT),
         session_id_context: SessionIdContext::ServerConnections,
+        syscall_errno_first: true,
         messages: InterpreterMessages {
             idna_errors: IdnaErrors::Positional,
             ..Profile::PY312.messages
@@ -862,6 +883,8 @@ impl Profile {
                 "first context's `sni_callback` after a switch (gh-156293)",
                 vec![],
             ),
+            ("`ERR_LIB_SYS` error (gh-127257)", vec![]),
+            ("`SSLEOFError` again without OpenSSL (gh-148292)", vec![]),
         ];
         for p in Profile::ALL {
             let cells = [
@@ -964,6 +987,12 @@ impl Profile {
                 } else {
                     "called".to_string()
                 },
+                if p.has(Change::SysErrorIsOsError) {
+                    "OSError".to_string()
+                } else {
+                    "`[SYS] unknown error`".to_string()
+                },
+                yes(p.has(Change::StickyEof)).to_string(),
             ];
             for (row, cell) in rows.iter_mut().skip(1).zip(cells) {
                 row.1.push(cell);

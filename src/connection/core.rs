@@ -1,18 +1,20 @@
 //! The connection core shared by [`SslSocket`](super::SslSocket) and
-//! [`SslObject`](super::SslObject): an `SslStream` over a transport that can be taken back
-//! (`unwrap()`), error classification as CPython's `PySSL_SetError`, and every accessor of
-//! CPython's `_ssl._SSLSocket`.
+//! [`SslObject`](super::SslObject): an `SSL` over a transport that can be taken back
+//! (`unwrap()`) through pyssl's own BIO (`ffi::bio`, which reports end of file to OpenSSL as
+//! CPython's socket and memory BIOs do), error classification as CPython's `PySSL_SetError`,
+//! and every accessor of CPython's `_ssl._SSLSocket`.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
-use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslStream, SslVerifyMode};
+use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslVerifyMode};
 
 use super::{C_INT_MAX, ConnState, SslSession, check_c_int_length, state, switch_context};
 use crate::certificate::{CertificateDict, decode_certificate_as};
 use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
+use crate::ffi::bio::{TlsError, TlsStream};
 use crate::ffi::connection as raw;
 use crate::profiles::Change;
 use crate::pyvalue::PyValue;
@@ -91,7 +93,20 @@ impl<S: Write> Write for Transport<S> {
 /// ```
 #[doc(alias = "PySSL_SetError")]
 pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
-    classify(e.code(), e.ssl_error(), e.io_error(), ssl)
+    classify(e.code(), e.ssl_error(), e.io_error(), ssl, Caller::External)
+}
+
+/// Who made the call whose failure is classified.
+#[derive(Debug, Clone, Copy)]
+enum Caller {
+    /// Another stack, over rust-openssl's stream BIO, which cannot answer `BIO_eof`: OpenSSL
+    /// reports the transport's end of file as `SSL_ERROR_SYSCALL` with nothing queued.
+    External,
+    /// A pyssl connection (`ffi::bio`, which answers `BIO_eof`). `minus_one`: CPython's call
+    /// returns -1 on failure (`SSL_read`/`SSL_write` through 3.9, `SSL_do_handshake`,
+    /// `SSL_shutdown`) rather than 0 (`SSL_read_ex`/`SSL_write_ex`); `socket`: the
+    /// connection is an `SSLSocket` rather than an `SSLObject`.
+    Own { minus_one: bool, socket: bool },
 }
 
 /// `PySSL_SetError` for a failed call: `SSL_get_error`'s `code`, the error stack
@@ -102,6 +117,7 @@ fn classify(
     stack: Option<&openssl::error::ErrorStack>,
     io_error: Option<&io::Error>,
     ssl: &SslRef,
+    caller: Caller,
 ) -> Error {
     let profile = state(ssl).map(|s| s.context.profile()).unwrap_or_default();
     let eof_is_eof = profile.unexpected_eof_is_eof_error;
@@ -122,6 +138,13 @@ fn classify(
         }
     };
     ffi::err_clear();
+    if let Some(errno) = raw::sys_errno(last) {
+        if matches!(code, ErrorCode::SSL | ErrorCode::SYSCALL)
+            && profile.has(Change::SysErrorIsOsError)
+        {
+            return Error::os(errno, None);
+        }
+    }
     let simple = |kind: ErrorKind, py_errno: i64, text: &str| {
         Error::from_openssl_code(kind, last, None, Some(text), table).with_errno(py_errno)
     };
@@ -165,38 +188,31 @@ fn classify(
             4,
             "The operation did not complete (X509 lookup)",
         ),
-        ErrorCode::SYSCALL if last == 0 => match io_error {
-            Some(io) => match io.raw_os_error() {
-                Some(errno) if errno != 0 => Error::os(errno, None),
-                _ => simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol"),
-            },
-            // The transport reported end of file. With a socket BIO, OpenSSL 3 turns that
-            // into SSL_R_UNEXPECTED_EOF_WHILE_READING (SSL_ERROR_SSL), unless the option
-            // OP_IGNORE_UNEXPECTED_EOF makes it a close_notify; pyssl's Rust transport cannot
-            // answer BIO_eof, so OpenSSL reports SSL_ERROR_SYSCALL and the socket BIO's
-            // outcome is rebuilt here.
-            None if raw::ssl_ignores_unexpected_eof(ssl) => simple(
-                ErrorKind::ZeroReturn,
-                6,
-                "TLS/SSL connection has been closed (EOF)",
-            ),
-            None if !eof_is_eof => Error::from_openssl_code(
-                ErrorKind::Ssl,
-                raw::UNEXPECTED_EOF_CODE,
-                ffi::err_reason_string(raw::UNEXPECTED_EOF_CODE).as_deref(),
-                None,
-                table,
-            )
-            .with_errno(1),
-            None => Error::from_openssl_code(
-                ErrorKind::Eof,
-                raw::UNEXPECTED_EOF_CODE,
-                None,
-                Some("EOF occurred in violation of protocol"),
-                table,
-            )
-            .with_errno(8),
-        },
+        ErrorCode::SYSCALL if last == 0 => {
+            let errno = io_error.and_then(io::Error::raw_os_error).unwrap_or(0);
+            let eof = || simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol");
+            match caller {
+                Caller::External => match io_error {
+                    Some(_) if errno != 0 => Error::os(errno, None),
+                    Some(_) => eof(),
+                    None => external_eof(ssl, eof_is_eof, table),
+                },
+                // Nothing queued on a pyssl connection: a transport error, or a call on an
+                // SSL that failed before (OpenSSL's error state).
+                Caller::Own { .. } if profile.syscall_errno_first => {
+                    if errno != 0 {
+                        Error::os(errno, None)
+                    } else {
+                        eof()
+                    }
+                }
+                Caller::Own {
+                    minus_one: false, ..
+                } => eof(),
+                Caller::Own { socket: true, .. } => Error::os(errno, None),
+                Caller::Own { .. } => simple(ErrorKind::Syscall, 5, "Some I/O error occurred"),
+            }
+        }
         ErrorCode::SYSCALL => from_queue(5),
         ErrorCode::SSL => {
             if eof_is_eof && is_ssl_reason(raw::SSL_R_UNEXPECTED_EOF_WHILE_READING) {
@@ -206,6 +222,40 @@ fn classify(
             }
         }
         _ => simple(ErrorKind::Ssl, 10, "Invalid error code"),
+    }
+}
+
+/// The end of file another stack's transport reported (see [`Caller::External`]): with a
+/// socket BIO, OpenSSL 3 would have queued `SSL_R_UNEXPECTED_EOF_WHILE_READING`, or under
+/// `OP_IGNORE_UNEXPECTED_EOF` taken it as a close_notify; that outcome is rebuilt here.
+fn external_eof(ssl: &SslRef, eof_is_eof: bool, table: MnemonicTable) -> Error {
+    if raw::ssl_ignores_unexpected_eof(ssl) {
+        Error::from_openssl_code(
+            ErrorKind::ZeroReturn,
+            0,
+            None,
+            Some("TLS/SSL connection has been closed (EOF)"),
+            table,
+        )
+        .with_errno(6)
+    } else if !eof_is_eof {
+        Error::from_openssl_code(
+            ErrorKind::Ssl,
+            raw::UNEXPECTED_EOF_CODE,
+            ffi::err_reason_string(raw::UNEXPECTED_EOF_CODE).as_deref(),
+            None,
+            table,
+        )
+        .with_errno(1)
+    } else {
+        Error::from_openssl_code(
+            ErrorKind::Eof,
+            raw::UNEXPECTED_EOF_CODE,
+            None,
+            Some("EOF occurred in violation of protocol"),
+            table,
+        )
+        .with_errno(8)
     }
 }
 
@@ -265,8 +315,13 @@ pub(crate) enum Blocking {
 
 /// One TLS connection over a transport `S`.
 pub(crate) struct Conn<S> {
-    pub(crate) stream: SslStream<Transport<S>>,
+    pub(crate) stream: TlsStream<Transport<S>>,
     blocking: Blocking,
+    /// The errors CPython 3.13.2+ leaves on OpenSSL's queue after raising an `ERR_LIB_SYS`
+    /// error as `OSError` (see [`Conn::begin`]).
+    left_queued: std::sync::Mutex<Option<openssl::error::ErrorStack>>,
+    /// An `SSLEOFError` was raised (see [`Conn::begin_op`]).
+    eof_raised: std::sync::atomic::AtomicBool,
 }
 
 impl<S: Read + Write> Conn<S> {
@@ -275,23 +330,89 @@ impl<S: Read + Write> Conn<S> {
             .map(|s| s.context.profile())
             .unwrap_or_default()
             .mnemonic_table();
-        let stream = SslStream::new(
+        let stream = TlsStream::new(
             ssl,
             Transport {
                 inner: Some(transport),
             },
         )
         .map_err(|e| Error::from_stack(&e, table))?;
-        Ok(Conn { stream, blocking })
+        Ok(Conn {
+            stream,
+            blocking,
+            left_queued: std::sync::Mutex::new(None),
+            eof_raised: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
-    fn fail(&self, e: &openssl::ssl::Error, op: Op) -> Error {
+    fn fail(&self, e: &TlsError, op: Op) -> Error {
         if self.blocking == Blocking::Blocking {
             if let Some(t) = self.timeout_error(e, op) {
                 return t;
             }
         }
-        ssl_error(e, self.stream.ssl())
+        let minus_one = match op {
+            Op::Read | Op::Write => !self.profile().read_write_ex,
+            Op::Handshake | Op::Shutdown => true,
+        };
+        let caller = Caller::Own {
+            minus_one,
+            socket: self.blocking == Blocking::Blocking,
+        };
+        let error = classify(
+            e.code,
+            e.stack.as_ref(),
+            e.io.as_ref(),
+            self.stream.ssl(),
+            caller,
+        );
+        #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
+        let sys_last = e
+            .stack
+            .as_ref()
+            .and_then(|s| s.errors().last())
+            .is_some_and(|last| raw::sys_errno(last.code() as u64).is_some());
+        let left = (sys_last && error.kind() == ErrorKind::Os).then(|| e.stack.clone());
+        if let Ok(mut q) = self.left_queued.lock() {
+            *q = left.flatten();
+        }
+        if error.kind() == ErrorKind::Eof && op != Op::Shutdown {
+            self.eof_raised
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        error
+    }
+
+    /// [`Conn::begin`] for `read`, `write` and `do_handshake`: from 3.14.10 / 3.15, once an
+    /// `SSLEOFError` was raised, it is raised again without calling OpenSSL.
+    fn begin_op(&self) -> Result<()> {
+        if self.eof_raised.load(std::sync::atomic::Ordering::Relaxed)
+            && self.profile().has(Change::StickyEof)
+        {
+            return Err(Error::from_openssl_code(
+                ErrorKind::Eof,
+                0,
+                None,
+                Some("EOF occurred in violation of protocol"),
+                self.mnemonics(),
+            )
+            .with_errno(8));
+        }
+        self.begin();
+        Ok(())
+    }
+
+    /// Start an operation as CPython would find the thread's error queue: empty, except for
+    /// what 3.13.2+ left there after raising an `ERR_LIB_SYS` error as `OSError` (it stays
+    /// until a later failure is classified; pyssl keeps it per connection rather than per
+    /// thread). It changes what `SSL_get_error` says about the next failure.
+    fn begin(&self) {
+        ffi::err_clear();
+        if let Ok(q) = self.left_queued.lock() {
+            if let Some(stack) = q.as_ref() {
+                stack.put();
+            }
+        }
     }
 
     /// CPython's errors for a socket whose timeout expired (`sock.settimeout(t)`), when the
@@ -300,9 +421,9 @@ impl<S: Read + Write> Conn<S> {
     /// are CPython's; its handshake text also starts with an `_ssl.c:NNNN: ` location, which
     /// pyssl leaves out as it leaves out the `(_ssl.c:NNNN)` suffix of SSL errors. The
     /// connection stays usable: retrying the operation continues where it stopped.
-    fn timeout_error(&self, e: &openssl::ssl::Error, op: Op) -> Option<Error> {
-        let want = e.code() == ErrorCode::WANT_READ || e.code() == ErrorCode::WANT_WRITE;
-        let timed_out = e.io_error().is_some_and(|io| {
+    fn timeout_error(&self, e: &TlsError, op: Op) -> Option<Error> {
+        let want = e.code == ErrorCode::WANT_READ || e.code == ErrorCode::WANT_WRITE;
+        let timed_out = e.io.as_ref().is_some_and(|io| {
             matches!(
                 io.kind(),
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -316,7 +437,7 @@ impl<S: Read + Write> Conn<S> {
             Op::Handshake => "The handshake operation timed out",
             Op::Read => "The read operation timed out",
             Op::Write => "The write operation timed out",
-            Op::Shutdown if e.code() == ErrorCode::WANT_READ => "The read operation timed out",
+            Op::Shutdown if e.code == ErrorCode::WANT_READ => "The read operation timed out",
             Op::Shutdown => "The write operation timed out",
         };
         let profile = self.profile();
@@ -329,7 +450,7 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn do_handshake(&mut self) -> Result<()> {
-        ffi::err_clear();
+        self.begin_op()?;
         self.stream
             .do_handshake()
             .map_err(|e| self.fail(&e, Op::Handshake))
@@ -342,7 +463,7 @@ impl<S: Read + Write> Conn<S> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.read_with(|stream| stream.ssl_read(buf))
+        self.read_with(|stream| stream.read(buf))
     }
 
     /// `read(len)`: a new buffer of up to `len` bytes. As in CPython, the size is converted
@@ -357,7 +478,7 @@ impl<S: Read + Write> Conn<S> {
             return Ok(buf);
         }
         self.read_with(|stream| {
-            raw::read_into_spare(&mut buf, len, |spare| stream.ssl_read_uninit(spare))
+            raw::read_into_spare(&mut buf, len, |spare| stream.read_uninit(spare))
         })?;
         Ok(buf)
     }
@@ -389,13 +510,13 @@ impl<S: Read + Write> Conn<S> {
 
     fn read_with(
         &mut self,
-        op: impl FnOnce(&mut SslStream<Transport<S>>) -> std::result::Result<usize, openssl::ssl::Error>,
+        op: impl FnOnce(&mut TlsStream<Transport<S>>) -> std::result::Result<usize, TlsError>,
     ) -> Result<usize> {
-        ffi::err_clear();
+        self.begin_op()?;
         match op(&mut self.stream) {
             Ok(n) => Ok(n),
             Err(e)
-                if e.code() == ErrorCode::ZERO_RETURN
+                if e.code == ErrorCode::ZERO_RETURN
                     && raw::ssl_get_shutdown(self.stream.ssl()) == raw::SSL_RECEIVED_SHUTDOWN =>
             {
                 ffi::err_clear();
@@ -404,9 +525,9 @@ impl<S: Read + Write> Conn<S> {
             // Transport EOF under OP_IGNORE_UNEXPECTED_EOF: OpenSSL 3 treats it as a
             // close_notify, which CPython reads as end of data (see `ssl_error`).
             Err(e)
-                if e.code() == ErrorCode::SYSCALL
-                    && e.ssl_error().is_none_or(|s| s.errors().is_empty())
-                    && e.io_error().is_none()
+                if e.code == ErrorCode::SYSCALL
+                    && e.stack.as_ref().is_none_or(|s| s.errors().is_empty())
+                    && e.io.is_none()
                     && raw::ssl_ignores_unexpected_eof(self.stream.ssl()) =>
             {
                 ffi::err_clear();
@@ -417,7 +538,6 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize> {
-        ffi::err_clear();
         // The profile matters only for these two (no lookup on the common path).
         if buf.is_empty() || buf.len() > C_INT_MAX {
             let ex = self.profile().read_write_ex;
@@ -425,12 +545,12 @@ impl<S: Read + Write> Conn<S> {
                 check_c_int_length(buf.len())?;
             }
             if buf.is_empty() {
+                self.begin_op()?;
                 return self.write_nothing(ex);
             }
         }
-        self.stream
-            .ssl_write(buf)
-            .map_err(|e| self.fail(&e, Op::Write))
+        self.begin_op()?;
+        self.stream.write(buf).map_err(|e| self.fail(&e, Op::Write))
     }
 
     /// `write(b"")`. CPython hands the empty buffer to OpenSSL, which rust-openssl's
@@ -450,21 +570,19 @@ impl<S: Read + Write> Conn<S> {
                 .do_handshake()
                 .map_err(|e| self.fail(&e, Op::Write))?;
         }
-        match raw::ssl_write_empty(raw::stream_ssl_mut(&mut self.stream), ex) {
+        match raw::ssl_write_empty(self.stream.ssl_mut(), ex) {
             Ok(()) => Ok(0),
-            Err(code) => {
-                // CPython reads SSL_ERROR_SYSCALL with an empty queue and a return value of
-                // 0 as end of file on its socket, not as a transport error: that is the
-                // "I/O error without errno" case of `classify`.
-                let zero_return = io::Error::other("SSL_write returned 0");
-                let io = (ffi::err_peek_last() == 0).then_some(&zero_return);
-                Err(classify(
-                    ErrorCode::from_raw(code),
-                    None,
-                    io,
-                    self.stream.ssl(),
-                ))
-            }
+            // A return value of 0 in every release (SSL_write of nothing returns 0 too).
+            Err(code) => Err(classify(
+                ErrorCode::from_raw(code),
+                None,
+                None,
+                self.stream.ssl(),
+                Caller::Own {
+                    minus_one: false,
+                    socket: self.blocking == Blocking::Blocking,
+                },
+            )),
         }
     }
 
@@ -480,7 +598,7 @@ impl<S: Read + Write> Conn<S> {
     pub(crate) fn shutdown(&mut self) -> Result<()> {
         let mut zeros = 0;
         loop {
-            ffi::err_clear();
+            self.begin();
             match self.stream.shutdown() {
                 Ok(ShutdownResult::Received) => return Ok(()),
                 Ok(ShutdownResult::Sent) => {
@@ -520,7 +638,7 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn set_context(&mut self, ctx: &Arc<SslContext>) -> Result<()> {
-        switch_context(raw::stream_ssl_mut(&mut self.stream), ctx)
+        switch_context(self.stream.ssl_mut(), ctx)
     }
 
     pub(crate) fn server_side(&self) -> bool {
@@ -681,7 +799,7 @@ impl<S: Read + Write> Conn<S> {
                 .map_err(|e| Error::from_stack(&e, self.mnemonics()))?;
             &copy
         };
-        if !raw::ssl_set_session(raw::stream_ssl_mut(&mut self.stream), offered) {
+        if !raw::ssl_set_session(self.stream.ssl_mut(), offered) {
             return Err(super::ssl_error_from_queue(self.mnemonics()));
         }
         Ok(())
@@ -737,7 +855,7 @@ impl<S: Read + Write> Conn<S> {
 
     pub(crate) fn verify_client_post_handshake(&mut self) -> Result<()> {
         ffi::err_clear();
-        if raw::ssl_verify_client_post_handshake(raw::stream_ssl_mut(&mut self.stream)) {
+        if raw::ssl_verify_client_post_handshake(self.stream.ssl_mut()) {
             Ok(())
         } else {
             Err(super::ssl_error_from_queue(self.mnemonics()))

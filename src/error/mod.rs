@@ -312,6 +312,12 @@ impl Error {
     /// `OSError(errno, strerror)`; the class follows the errno as in Python
     /// (`ENOENT` → `FileNotFoundError`, ...). `filename` is shown when given.
     pub fn os(errno: i32, filename: Option<String>) -> Error {
+        if errno == 0 {
+            // PyErr_SetFromErrno's text when errno is 0.
+            let mut e = Error::base(ErrorKind::Os, "Error");
+            e.0.errno = Some(0);
+            return e;
+        }
         let text = std::io::Error::from_raw_os_error(errno).to_string();
         // std appends " (os error N)"; Python shows only strerror().
         let strerror = match text.rfind(" (os error ") {

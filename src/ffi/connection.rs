@@ -1,16 +1,15 @@
 //! Raw per-connection (`SSL`) calls that rust-openssl does not wrap, each behind a small safe
 //! function used by [`crate::connection`].
 //!
-//! Functions that change an `SSL` take `&mut SslRef`; [`stream_ssl_mut`] gives that for an
-//! `SslStream`, whose `&mut` borrow is exclusive access to its `SSL`. The symbols declared
-//! below exist in OpenSSL 1.1.1 and 3.x.
+//! Functions that change an `SSL` take `&mut SslRef` (exclusive access to it). The symbols
+//! declared below exist in OpenSSL 1.1.1 and 3.x.
 
 use std::ffi::{CStr, CString, c_int, c_long, c_uint, c_void};
 use std::ptr;
 
 use foreign_types::{ForeignType, ForeignTypeRef};
 use openssl::error::ErrorStack;
-use openssl::ssl::{Ssl, SslContextRef, SslRef, SslSessionRef, SslStream};
+use openssl::ssl::{Ssl, SslContextRef, SslRef, SslSessionRef};
 use openssl_sys as sys;
 
 // SAFETY: these declarations match the C prototypes in OpenSSL 1.1.1 and 3.x (ssl.h,
@@ -47,6 +46,22 @@ unsafe extern "C" {
 
 /// `ERR_LIB_SSL`.
 pub(crate) const ERR_LIB_SSL: i32 = 20;
+/// `ERR_LIB_SYS`.
+const ERR_LIB_SYS: u64 = 2;
+/// `ERR_SYSTEM_FLAG` (OpenSSL 3): a packed error code that is an errno.
+const ERR_SYSTEM_FLAG: u64 = 0x8000_0000;
+
+/// The errno of an `ERR_LIB_SYS` error code (OpenSSL 3 packs it under `ERR_SYSTEM_FLAG`,
+/// 1.1.1 as the reason of library 2); `None` for every other code.
+pub(crate) fn sys_errno(code: u64) -> Option<i32> {
+    if code & ERR_SYSTEM_FLAG != 0 {
+        Some((code & (ERR_SYSTEM_FLAG - 1)) as i32)
+    } else if code != 0 && (code >> 24) & 0xFF == ERR_LIB_SYS && cfg!(not(ossl300)) {
+        Some((code & 0xFFF) as i32)
+    } else {
+        None
+    }
+}
 /// `SSL_R_CERTIFICATE_VERIFY_FAILED`.
 pub(crate) const SSL_R_CERTIFICATE_VERIFY_FAILED: i32 = 134;
 /// `SSL_R_UNEXPECTED_EOF_WHILE_READING` (OpenSSL 3.0+).
@@ -78,14 +93,6 @@ pub(crate) const SSL_MODE_AUTO_RETRY: c_long = 0x4;
 pub(crate) const SSL_SENT_SHUTDOWN: c_int = 1;
 /// `SSL_RECEIVED_SHUTDOWN`.
 pub(crate) const SSL_RECEIVED_SHUTDOWN: c_int = 2;
-
-/// The `SSL` of a stream, mutably: the `&mut` borrow of the stream, which owns its `SSL`, is
-/// exclusive access to it.
-pub(crate) fn stream_ssl_mut<S>(stream: &mut SslStream<S>) -> &mut SslRef {
-    // SAFETY: the stream owns a live SSL; `&mut stream` guarantees nobody else uses it for
-    // the lifetime of the returned borrow.
-    unsafe { SslRef::from_ptr_mut(stream.ssl().as_ptr()) }
-}
 
 /// `SSL_set_mode(ssl, mode)`.
 pub(crate) fn ssl_set_mode(ssl: &mut SslRef, mode: c_long) {
@@ -184,7 +191,7 @@ pub(crate) fn ssl_get_shutdown(ssl: &SslRef) -> c_int {
     unsafe { sys::SSL_get_shutdown(ssl.as_ptr()) }
 }
 
-/// Reads with `read` (an `SslStream::ssl_read_uninit`) into the first `len` bytes of `buf`'s
+/// Reads with `read` (a `TlsStream::read_uninit`) into the first `len` bytes of `buf`'s
 /// spare capacity, which the caller reserved, and makes what was read part of `buf`: a
 /// read buffer as large as CPython's, never zeroed or touched beyond what OpenSSL writes.
 pub(crate) fn read_into_spare<E>(
@@ -204,8 +211,8 @@ pub(crate) fn read_into_spare<E>(
 /// on failure, `SSL_get_error`'s code (the error queue is left for the caller to read).
 ///
 /// Only for an established connection: nothing is read or written through the BIO unless
-/// an earlier write is still buffered, so no transport error can arise that rust-openssl's
-/// BIO would have to report.
+/// an earlier write is still buffered, so no transport error can arise that the caller
+/// would have to collect from the BIO.
 pub(crate) fn ssl_write_empty(ssl: &mut SslRef, ex: bool) -> Result<(), c_int> {
     let buf = [0u8; 1];
     let ret = if ex {

@@ -9,6 +9,7 @@
 //! * declarations openssl-sys lacks are in the `extern` block below with their C signature
 //!   and the OpenSSL version that has them (all exist in 1.1.1 and 3.x).
 
+pub(crate) mod bio;
 pub(crate) mod connection;
 pub(crate) mod helgrind;
 pub(crate) mod store;

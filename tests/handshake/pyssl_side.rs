@@ -297,6 +297,13 @@ impl Conn<'_> {
         }
     }
 
+    fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
+        match self {
+            Conn::Sock(s) => s.send(data),
+            Conn::Bio(b) => b.pump(|o| o.write(data)),
+        }
+    }
+
     fn sendall(&mut self, mut data: &[u8]) -> Result<(), Error> {
         match self {
             Conn::Sock(s) => s.sendall(data),
@@ -432,6 +439,24 @@ fn keylog_summary(path: &str, peer: Option<&str>) -> Value {
     out
 }
 
+/// The oracle's `after_abort`: one byte to a peer that then drops the connection, then each
+/// operation 50 ms apart.
+fn after_abort(s: &mut Conn<'_>) -> Value {
+    let mut out = Vec::new();
+    s.send(b"x").unwrap();
+    for op in ["send", "send", "recv", "recv", "recv", "send"] {
+        std::thread::sleep(Duration::from_millis(50));
+        let r = match op {
+            "send" => s.send(b"ping").map(|n| json!(n)),
+            _ => s
+                .recv(100)
+                .map(|b| json!(b.iter().map(|&c| c as char).collect::<String>())),
+        };
+        out.push(r.unwrap_or_else(|e| err(&e)));
+    }
+    Value::Array(out)
+}
+
 struct Once<'a> {
     session: Option<&'a SslSession>,
     late_session: Option<&'a SslSession>,
@@ -483,6 +508,11 @@ fn client_once(
         );
     }
     let flow = cfg["flow"].as_str();
+    if flow == Some("after_abort") {
+        out.insert("read_error".into(), Value::Null);
+        out.insert("after_abort".into(), after_abort(&mut s));
+        return (Value::Object(out), None, Some(ctx));
+    }
     let mut received = Vec::new();
     out.insert("read_error".into(), Value::Null);
     let mut run = || -> Result<(), Error> {

@@ -490,6 +490,28 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
         json!({"resume": true}),
     );
 
+    // -- a peer that drops the connection after the handshake: writes then fail with EPIPE or
+    //    ECONNRESET (OSError from 3.13.2, gh-127257), reads see EOF (sticky from 3.14.10)
+    for abort in ["close", "reset"] {
+        for (v, vname) in [
+            (json!({}), "1.3"),
+            (json!({"max_version": "TLSv1_2"}), "1.2"),
+        ] {
+            for (bio, how) in [(false, ""), (true, ", wrap_bio")] {
+                cl(
+                    &format!("peer drops the connection ({abort}), TLS {vname}{how}"),
+                    merge(
+                        &trust,
+                        merge(&v, json!({"flow": "after_abort", "bio": bio})),
+                    ),
+                    merge(&srv("ec.pem"), json!({"abort": abort})),
+                    json!("localhost"),
+                    json!({}),
+                );
+            }
+        }
+    }
+
     // -- broken peers ------------------------------------------------------------------------
     for raw in ["close", "eof_after_hello", "garbage"] {
         cl(
