@@ -48,6 +48,7 @@ client_ctx.check_hostname = False
 client_ctx.verify_mode = ssl.CERT_NONE
 
 def pair():
+    """A handshaken client with "hello" waiting, and its incoming BIO."""
     ci, co, si, so = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
     c = client_ctx.wrap_bio(ci, co, server_side=False)
     s = server_ctx.wrap_bio(si, so, server_side=True)
@@ -61,7 +62,7 @@ def pair():
         ci.write(so.read())
     s.write(b"hello")
     ci.write(so.read())
-    return c, co
+    return c, ci
 
 def outcome(f):
     try:
@@ -93,6 +94,23 @@ out["memory bio write 2**31"] = outcome(lambda: ssl.MemoryBIO().write(big))
 c, _ = pair()
 for cb in ("tls-unique\0", "nope", ""):
     out["channel binding %r" % cb] = outcome(lambda: c.get_channel_binding(cb))
+# 3.15's methods: AttributeError on earlier releases
+c, _ = pair()
+for name in ("group", "client_sigalg", "server_sigalg"):
+    out[name] = outcome(lambda: getattr(c, name)())
+for name, arg in (("set_ciphersuites", "TLS_AES_128_GCM_SHA256"), ("set_groups", "P-256"),
+                  ("set_client_sigalgs", "ECDSA+SHA256"), ("set_server_sigalgs", "ECDSA+SHA256")):
+    spare = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    out[name] = outcome(lambda: getattr(spare, name)(arg))
+out["get_groups"] = outcome(lambda: len(spare.get_groups()) > 0)
+# The transport's end of file in the middle of the connection: OpenSSL's error state
+c, ci = pair()
+ci.write_eof()
+for step in ("read", "read", "read", "write", "write empty", "read"):
+    out["after EOF: %s %d" % (step, len(out))] = outcome(
+        (lambda: c.read(10)) if step == "read" else
+        (lambda: c.write(b"x")) if step == "write" else (lambda: c.write(b"")))
+out["after EOF: pending"] = c.pending()
 if big_writes:
     c, _ = pair()
     out["write 2**31"] = outcome(lambda: c.write(big))
@@ -111,6 +129,14 @@ fn contexts(profile: Profile, keycert: &std::path::Path) -> (Arc<SslContext>, Ar
 /// The client of a handshaken pair over memory BIOs, with "hello" from the server waiting
 /// for it.
 fn handshaken_client(client_ctx: &Arc<SslContext>, server_ctx: &Arc<SslContext>) -> SslObject {
+    handshaken_pair(client_ctx, server_ctx).0
+}
+
+/// [`handshaken_client`] and its incoming BIO.
+fn handshaken_pair(
+    client_ctx: &Arc<SslContext>,
+    server_ctx: &Arc<SslContext>,
+) -> (SslObject, MemoryBio) {
     let (ci, co, si, so) = (
         MemoryBio::new(),
         MemoryBio::new(),
@@ -127,7 +153,7 @@ fn handshaken_client(client_ctx: &Arc<SslContext>, server_ctx: &Arc<SslContext>)
     }
     server.write(b"hello").unwrap();
     ci.write(&so.read(None)).unwrap();
-    client
+    (client, ci)
 }
 
 fn outcome<T: Into<Value>>(r: Result<T, Error>) -> Value {
@@ -189,6 +215,46 @@ fn ours(profile: Profile, keycert: &std::path::Path, big_writes: bool) -> Value 
             outcome(c.get_channel_binding(cb).map(|b| b.map(hex))),
         );
     }
+    let c = handshaken_client(&cc, &sc);
+    out.insert("group".into(), outcome(c.group()));
+    out.insert("client_sigalg".into(), outcome(c.client_sigalg()));
+    out.insert("server_sigalg".into(), outcome(c.server_sigalg()));
+    // On a context of their own (the pair's must still handshake).
+    let cc = SslContext::with_profile(PROTOCOL_TLS_CLIENT, profile).unwrap();
+    let arg = "TLS_AES_128_GCM_SHA256";
+    out.insert(
+        "set_ciphersuites".into(),
+        outcome(cc.set_ciphersuites(arg).map(|()| Value::Null)),
+    );
+    out.insert(
+        "set_groups".into(),
+        outcome(cc.set_groups("P-256").map(|()| Value::Null)),
+    );
+    let sigalgs = "ECDSA+SHA256";
+    out.insert(
+        "set_client_sigalgs".into(),
+        outcome(cc.set_client_sigalgs(sigalgs).map(|()| Value::Null)),
+    );
+    out.insert(
+        "set_server_sigalgs".into(),
+        outcome(cc.set_server_sigalgs(sigalgs).map(|()| Value::Null)),
+    );
+    out.insert(
+        "get_groups".into(),
+        outcome(cc.get_groups(false).map(|g| !g.is_empty())),
+    );
+    let (cc, sc) = contexts(profile, keycert);
+    let (mut c, ci) = handshaken_pair(&cc, &sc);
+    ci.write_eof();
+    for step in ["read", "read", "read", "write", "write empty", "read"] {
+        let r = match step {
+            "read" => outcome(c.read(10).map(hex)),
+            "write" => outcome(c.write(b"x")),
+            _ => outcome(c.write(b"")),
+        };
+        out.insert(format!("after EOF: {step} {}", out.len()), r);
+    }
+    out.insert("after EOF: pending".into(), json!(c.pending()));
     if big_writes {
         let mut c = handshaken_client(&cc, &sc);
         out.insert("write 2**31".into(), outcome(c.write(&big)));

@@ -693,23 +693,37 @@ impl<S: Read + Write> Conn<S> {
 
     /// `client_sigalg()` / `server_sigalg()`: this side's or the peer's signature algorithm,
     /// depending on which side this connection is.
+    /// A 3.15 method: under an older profile the `AttributeError` of the release's
+    /// `SSLSocket`/`SSLObject`; built on an OpenSSL without the call, that of CPython's
+    /// `_ssl._SSLSocket`, which then lacks it.
+    fn method_315<T>(&self, name: &str, call: Option<T>) -> Result<T> {
+        let class = if self.profile().version < (3, 15) {
+            match self.blocking {
+                Blocking::Blocking => "SSLSocket",
+                Blocking::NonBlocking => "SSLObject",
+            }
+        } else if let Some(v) = call {
+            return Ok(v);
+        } else {
+            "_ssl._SSLSocket"
+        };
+        Err(Error::attribute(format!(
+            "'{class}' object has no attribute '{name}'"
+        )))
+    }
+
     pub(crate) fn sigalg(&self, of_client: bool) -> Result<Option<String>> {
         let peer = of_client == self.server_side();
-        raw::ssl_signature_name(self.stream.ssl(), peer).ok_or_else(|| {
-            let method = if of_client {
-                "client_sigalg"
-            } else {
-                "server_sigalg"
-            };
-            Error::attribute(format!(
-                "'_ssl._SSLSocket' object has no attribute '{method}'"
-            ))
-        })
+        let method = if of_client {
+            "client_sigalg"
+        } else {
+            "server_sigalg"
+        };
+        self.method_315(method, raw::ssl_signature_name(self.stream.ssl(), peer))
     }
 
     pub(crate) fn group(&self) -> Result<Option<String>> {
-        raw::ssl_group_name(self.stream.ssl())
-            .ok_or_else(|| Error::attribute("'_ssl._SSLSocket' object has no attribute 'group'"))
+        self.method_315("group", raw::ssl_group_name(self.stream.ssl()))
     }
 
     pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {

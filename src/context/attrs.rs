@@ -28,6 +28,15 @@ pub(super) const SHOWN: &[&str] = &[
     "keylog_filename",
 ];
 
+/// Methods of `SSLContext` that not every release has, with the first release that does.
+const NEWER_METHODS: &[(&str, (u32, u32))] = &[
+    ("set_ciphersuites", (3, 15)),
+    ("set_groups", (3, 15)),
+    ("get_groups", (3, 15)),
+    ("set_client_sigalgs", (3, 15)),
+    ("set_server_sigalgs", (3, 15)),
+];
+
 fn no_attribute(name: &str) -> Error {
     Error::attribute(format!("'SSLContext' object has no attribute '{name}'"))
 }
@@ -76,6 +85,15 @@ fn type_name(v: &PyValue) -> &'static str {
 }
 
 impl SslContext {
+    /// The `AttributeError` a method gets under a profile whose release lacks it (a typed
+    /// method of a newer release behaves as `getattr(ctx, name)` would there).
+    pub(super) fn require_method(&self, name: &str) -> Result<()> {
+        match NEWER_METHODS.iter().find(|(n, _)| *n == name) {
+            Some((_, since)) if self.profile.version < *since => Err(no_attribute(name)),
+            _ => Ok(()),
+        }
+    }
+
     fn has_attribute(&self, name: &str) -> bool {
         match name {
             "security_level" => self.profile.has_security_level,

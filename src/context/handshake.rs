@@ -74,6 +74,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_ciphersuites")]
     pub fn set_ciphersuites(&self, ciphersuites: &str) -> Result<()> {
+        self.require_method("set_ciphersuites")?;
         self.set_list(
             ciphersuites,
             |ctx, list| ctx.set_ciphersuites(list).is_ok(),
@@ -101,6 +102,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_groups_list")]
     pub fn set_groups(&self, groups: &str) -> Result<()> {
+        self.require_method("set_groups")?;
         self.set_list(
             groups,
             |ctx, list| ctx.set_groups_list(list).is_ok(),
@@ -128,6 +130,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_get0_implemented_groups")]
     pub fn get_groups(&self, include_aliases: bool) -> Result<Vec<String>> {
+        self.require_method("get_groups")?;
         let core = self.read();
         ffi::ctx_implemented_groups(ffi::builder_ref(&core.ctx), include_aliases)
             .ok_or_else(|| Error::attribute("'SSLContext' object has no attribute 'get_groups'"))
@@ -149,6 +152,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_client_sigalgs_list")]
     pub fn set_client_sigalgs(&self, sigalgs: &str) -> Result<()> {
+        self.require_method("set_client_sigalgs")?;
         self.set_list(
             sigalgs,
             |ctx, list| CString::new(list).is_ok_and(|c| ffi::ctx_set_client_sigalgs(ctx, &c)),
@@ -171,6 +175,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_sigalgs_list")]
     pub fn set_server_sigalgs(&self, sigalgs: &str) -> Result<()> {
+        self.require_method("set_server_sigalgs")?;
         self.set_list(
             sigalgs,
             |ctx, list| ctx.set_sigalgs_list(list).is_ok(),
