@@ -117,6 +117,10 @@ def make_ctx(cfg, server, sni_seen=None):
         ctx.post_handshake_auth = True
     if "ecdh_curve" in cfg:
         ctx.set_ecdh_curve(cfg["ecdh_curve"])
+    # 3.15's list setters (AttributeError before 3.15)
+    for key in ("groups", "ciphersuites", "client_sigalgs", "server_sigalgs"):
+        if key in cfg:
+            getattr(ctx, "set_" + key)(cfg[key])
     if cfg.get("no_ticket"):
         ctx.options |= ssl.OP_NO_TICKET
     if "keylog" in cfg:

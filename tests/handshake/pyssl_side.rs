@@ -105,6 +105,18 @@ pub fn make_ctx(
     if let Some(curve) = cfg["ecdh_curve"].as_str() {
         ctx.set_ecdh_curve(curve)?;
     }
+    if let Some(list) = cfg["groups"].as_str() {
+        ctx.set_groups(list)?;
+    }
+    if let Some(list) = cfg["ciphersuites"].as_str() {
+        ctx.set_ciphersuites(list)?;
+    }
+    if let Some(list) = cfg["client_sigalgs"].as_str() {
+        ctx.set_client_sigalgs(list)?;
+    }
+    if let Some(list) = cfg["server_sigalgs"].as_str() {
+        ctx.set_server_sigalgs(list)?;
+    }
     if cfg["no_ticket"].as_bool() == Some(true) {
         ctx.set_options(ctx.options() | pyssl::OP_NO_TICKET)?;
     }

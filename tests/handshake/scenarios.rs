@@ -474,6 +474,47 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
         json!({}),
     );
 
+    // -- 3.15's list setters --------------------------------------------------------------------
+    for (v, vname) in [
+        (json!({}), "1.3"),
+        (json!({"max_version": "TLSv1_2"}), "1.2"),
+    ] {
+        cl(
+            &format!("client accepts one server sigalg, TLS {vname}"),
+            merge(
+                &trust,
+                merge(&v, json!({"server_sigalgs": "rsa_pss_rsae_sha384"})),
+            ),
+            srv("rsa.pem"),
+            json!("localhost"),
+            json!({"since": [3, 15]}),
+        );
+        cl(
+            &format!("client offers one group, TLS {vname}"),
+            merge(&trust, merge(&v, json!({"groups": "P-384"}))),
+            srv("ec.pem"),
+            json!("localhost"),
+            json!({"since": [3, 15]}),
+        );
+        cl(
+            &format!("client offers a sigalg the server cannot make, TLS {vname}"),
+            merge(&trust, merge(&v, json!({"server_sigalgs": "ed25519"}))),
+            srv("rsa.pem"),
+            json!("localhost"),
+            json!({"since": [3, 15]}),
+        );
+    }
+    cl(
+        "client offers one TLS 1.3 suite",
+        merge(
+            &trust,
+            json!({"ciphersuites": "TLS_CHACHA20_POLY1305_SHA256"}),
+        ),
+        srv("ec.pem"),
+        json!("localhost"),
+        json!({"since": [3, 15]}),
+    );
+
     // -- session resumption against a CPython server ---------------------------------------------
     cl(
         "resumption TLS 1.3",
@@ -740,6 +781,15 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
                 json!({"resume": true}),
             );
         }
+        // TLS 1.2 signs with SHA-384 on the client's P-256 key; TLS 1.3 ties ECDSA+SHA384 to
+        // P-384, which the client has not got.
+        sv(
+            &format!("server accepts one client sigalg, TLS {vname}"),
+            merge(&auth(2), json!({"client_sigalgs": "ECDSA+SHA384"})),
+            with_cert("client.pem", v.clone()),
+            json!("localhost"),
+            json!({"since": [3, 15]}),
+        );
         sv(
             &format!("optional client cert, given, TLS {vname}"),
             auth(1),
