@@ -20,6 +20,8 @@ Modes (argv[1]); input is one JSON line on stdin:
 Options of the side under test beyond the context's ("me"):
   timeout       the socket timeout (default 10 s), a Rust transport's read/write timeout
   flow          client: "probe" (one recv that must time out, then ping, then read to EOF),
+                "sendfile" (two sendfile() calls of a 20480-byte file), "after_abort" (see
+                the peer option "abort"),
                 "flood" (send 64 MiB to a peer that never reads) or "http_get" (ask an
                 `openssl s_server -WWW` for greeting.txt, read to EOF); server: "probe" (one
                 recv that must time out before the greeting)
@@ -298,6 +300,10 @@ def client_once(cfg, port, hostname, session=None, ctx=None, peer_keylog=None, l
         out["after_abort"] = after_abort(s)
         s.close()
         return out, None, ctx
+    if flow == "sendfile":
+        out["sendfile"] = send_file(s)
+        s.close()
+        return out, None, ctx
     try:
         if flow == "probe":
             try:
@@ -358,6 +364,25 @@ def after_abort(s):
                 out.append(None)
         except Exception as e:
             out.append(err(e))
+    return out
+
+
+SENDFILE_BYTES = bytes(range(256)) * 80  # 20480 bytes
+
+
+def send_file(s):
+    """sendfile() of a 20480-byte file: 15000 bytes from offset 100, then the rest from where
+    the file was left; what each returns and the file position after it."""
+    import tempfile
+    out = []
+    with tempfile.TemporaryFile() as f:
+        f.write(SENDFILE_BYTES)
+        f.seek(0)
+        for args in ((100, 15000), ()):
+            try:
+                out.append([s.sendfile(f, *args), f.tell()])
+            except Exception as e:
+                out.append(err(e))
     return out
 
 

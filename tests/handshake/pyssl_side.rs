@@ -469,6 +469,23 @@ fn after_abort(s: &mut Conn<'_>) -> Value {
     Value::Array(out)
 }
 
+/// The oracle's `send_file`: 15000 bytes of a 20480-byte file from offset 100, then the rest.
+fn send_file(s: &mut Conn<'_>) -> Value {
+    let Conn::Sock(sock) = s else {
+        panic!("sendfile is an SSLSocket method");
+    };
+    let bytes: Vec<u8> = (0..80).flat_map(|_| 0..=255u8).collect();
+    let mut f = std::io::Cursor::new(bytes);
+    let mut out = Vec::new();
+    for (offset, count) in [(100, Some(15000)), (0, None)] {
+        out.push(match sock.sendfile(&mut f, offset, count) {
+            Ok(n) => json!([n, f.position()]),
+            Err(e) => err(&e),
+        });
+    }
+    Value::Array(out)
+}
+
 struct Once<'a> {
     session: Option<&'a SslSession>,
     late_session: Option<&'a SslSession>,
@@ -520,6 +537,11 @@ fn client_once(
         );
     }
     let flow = cfg["flow"].as_str();
+    if flow == Some("sendfile") {
+        out.insert("read_error".into(), Value::Null);
+        out.insert("sendfile".into(), send_file(&mut s));
+        return (Value::Object(out), None, Some(ctx));
+    }
     if flow == Some("after_abort") {
         out.insert("read_error".into(), Value::Null);
         out.insert("after_abort".into(), after_abort(&mut s));

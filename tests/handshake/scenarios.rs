@@ -474,6 +474,15 @@ pub fn all(c: &CertDir, certdata: &Path) -> Scenarios {
         json!({}),
     );
 
+    // -- sendfile() to a server that does not read yet (the kernel buffers it) ----------------
+    cl(
+        "sendfile",
+        merge(&trust, json!({"flow": "sendfile"})),
+        merge(&srv("ec.pem"), json!({"stall": true})),
+        json!("localhost"),
+        json!({}),
+    );
+
     // -- 3.15's list setters --------------------------------------------------------------------
     for (v, vname) in [
         (json!({}), "1.3"),
