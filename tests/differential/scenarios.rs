@@ -65,21 +65,9 @@ const ATTRS: &[&str] = &[
     "protocol",
 ];
 
-/// Names deleted with `del ctx.name`: every attribute, instance attributes, class attributes.
-const DELETED: &[&str] = &[
-    "options",
-    "verify_mode",
-    "verify_flags",
-    "check_hostname",
-    "minimum_version",
-    "maximum_version",
-    "security_level",
-    "num_tickets",
-    "_host_flags",
-    "hostname_checks_common_name",
-    "post_handshake_auth",
-    "keylog_filename",
-    "protocol",
+/// Names deleted with `del ctx.name` besides [`ATTRS`]: the callbacks, an instance
+/// attribute, an unknown name, class attributes.
+const ALSO_DELETED: &[&str] = &[
     "sni_callback",
     "_msg_callback",
     "tag",
@@ -454,7 +442,7 @@ pub fn all() -> Vec<Scenario> {
     // -- del ctx.name: properties, C setters, instance attributes, methods ----------------------
     for (protocol, attr) in [CLIENT, SERVER]
         .into_iter()
-        .flat_map(|p| DELETED.iter().map(move |a| (p, *a)))
+        .flat_map(|p| ATTRS.iter().chain(ALSO_DELETED).map(move |a| (p, *a)))
     {
         let steps = json!([
             ["new", protocol],
