@@ -62,7 +62,7 @@
 //! untouched points the `SSL_CTX` at the shared store (an up-reference) instead of loading
 //! anything: microseconds and no per-context copy. Calling it again with the same paths and
 //! bundle adds nothing (in CPython the certificates are already there, and the lookups are
-//! merged), so the context keeps sharing; only its listing order changes, as below.
+//! merged), so the context keeps sharing; at most its listing order changes, as below.
 //!
 //! **Copy-on-write.** The first change to a sharing context's trust store
 //! (`load_verify_locations` with any argument, or `load_default_certs` when the paths or the
@@ -86,11 +86,11 @@
 //!   lookup, every non-bundle object of that name the store now holds. That is what the
 //!   directory lookup would have loaded into that context's own store, even when another
 //!   context's lookup put it in the shared store first;
-//! * OpenSSL sorts a store's object list whenever it searches it (every lookup, and before
-//!   every add), which changes the order of `get_ca_certs()`. A sharing context lists the
-//!   bundle in load order until its first verification (or a repeated `load_default_certs`),
-//!   then sorted as OpenSSL sorts (stable, by kind then `X509_NAME_cmp`): the order its own
-//!   store would show.
+//! * OpenSSL sorts a store's object list whenever a verification searches it (every lookup;
+//!   up to OpenSSL 3.1 also before every add, see [`raw::add_sorts`]), which changes the order
+//!   of `get_ca_certs()`. A sharing context lists the bundle in load order until its first
+//!   verification (or, up to 3.1, a repeated `load_default_certs`), then sorted as OpenSSL
+//!   sorts (stable, by kind then `X509_NAME_cmp`): the order its own store would show.
 //!
 //! **A changed bundle.** The bundle file's identity (device, inode, size, modification and
 //! change times) is checked, with one `stat`, whenever a context loads the defaults. A
@@ -468,8 +468,8 @@ impl Default for Source {
 struct SharedView {
     shared: Arc<SharedStore>,
     /// Whether the context's own store would have its object list sorted by now: OpenSSL
-    /// sorts the list whenever it searches it, that is on every lookup of a verification and
-    /// before every object it adds (even one already present).
+    /// sorts the list on every lookup of a verification and, up to 3.1, before every object
+    /// it adds (even one already present; [`raw::add_sorts`]).
     sorted: bool,
     /// Objects beyond the bundle that this context's own lookups found, in the order found.
     found: Vec<StoreObj>,
@@ -553,10 +553,10 @@ pub(crate) fn load_default_paths(ctx: &mut SslContextBuilder) -> bool {
     }
     if same {
         // The bundle's objects are in the store already and the lookups are the same ones,
-        // so in CPython the second call adds nothing; but adding (even a duplicate) sorts the
-        // store's list first.
+        // so in CPython the second call adds nothing; but where adding (even a duplicate)
+        // sorts the store's list first, the listing is sorted from now on.
         if let Source::Shared(view) = &mut state.source {
-            view.sorted |= !view.shared.baseline.is_empty();
+            view.sorted |= raw::add_sorts() && !view.shared.baseline.is_empty();
         }
         return true;
     }
@@ -603,9 +603,9 @@ fn make_private_locked(ctx: &mut SslContextBuilder, state: &mut TrustState) -> b
     let Some(private) = raw::store_new() else {
         return false;
     };
-    // Adding the objects in the order the context shows them reproduces that order: each
-    // add sorts the list before appending, and the list shown is sorted but for its last
-    // element.
+    // Adding the objects in the order the context shows them reproduces that order: where
+    // each add sorts the list before appending, the list shown is sorted but for its last
+    // element; elsewhere adds keep the order given.
     let copied = raw::add_file_lookup(&private)
         && view
             .objects()

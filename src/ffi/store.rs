@@ -15,7 +15,9 @@ use std::sync::OnceLock;
 use foreign_types::{ForeignType, ForeignTypeRef};
 use openssl::ssl::{SslContextBuilder, SslContextRef};
 use openssl::x509::store::{X509Store, X509StoreRef};
-use openssl::x509::{X509, X509Crl, X509CrlRef, X509NameRef, X509Ref};
+use openssl::x509::{
+    X509, X509Builder, X509Crl, X509CrlRef, X509NameBuilder, X509NameRef, X509Ref,
+};
 use openssl_sys as sys;
 
 use super::{X509_LU_CRL, X509_LU_X509, X509_OBJECT_get_type, X509_STORE_lock, X509_STORE_unlock};
@@ -94,6 +96,9 @@ const X509_L_ADD_DIR: c_int = 2;
 const X509_L_ADD_STORE: c_int = 3;
 /// `X509_FILETYPE_PEM` (x509.h).
 const X509_FILETYPE_PEM: c_long = 1;
+/// The first release whose `sk_find` no longer sorts an unsorted stack (only the fallback of
+/// [`add_sorts`]).
+const OPENSSL_3_2: u64 = 0x3020_0000;
 /// The first release whose `X509_L_ADD_STORE` with a NULL URI adds nothing (before 3.4 it
 /// added the default certificate directory; openssl/openssl#24140).
 #[cfg(ossl300)]
@@ -265,7 +270,7 @@ pub(crate) fn object_count(store: &X509StoreRef) -> usize {
 
 /// `X509_STORE_add_cert` / `X509_STORE_add_crl` (each takes its own reference); false on
 /// failure, with the queue left for the caller. A certificate already present is success on
-/// OpenSSL 3.0.
+/// OpenSSL 3.0. Whether the add sorts the list first depends on the release ([`add_sorts`]).
 pub(crate) fn add_object(store: &X509StoreRef, obj: &StoreObj) -> bool {
     // SAFETY: the store and the object are live; the store takes its own reference and
     // locks itself.
@@ -275,6 +280,41 @@ pub(crate) fn add_object(store: &X509StoreRef, obj: &StoreObj) -> bool {
             StoreObj::Crl(c) => X509_STORE_add_crl(store.as_ptr(), c.as_ptr()) == 1,
         }
     }
+}
+
+/// Whether `X509_STORE_add_cert` / `X509_STORE_add_crl` sort the store's object list before
+/// adding (even an object already present). Their duplicate check searches the list with
+/// `sk_X509_OBJECT_find`, which sorted an unsorted stack up to OpenSSL 3.1 and searches it
+/// linearly, leaving the order alone, from 3.2 on (openssl/openssl#20782). Probed once on a
+/// scratch store rather than read from the version, so a release that sorts there again is
+/// followed too.
+pub(crate) fn add_sorts() -> bool {
+    static SORTS: OnceLock<bool> = OnceLock::new();
+    *SORTS.get_or_init(|| {
+        probe_add_sorts().unwrap_or_else(|| super::openssl_version_number() < OPENSSL_3_2)
+    })
+}
+
+/// Adds certificates named "b", "a", "c" (unsigned, never verified) to a new store: an add
+/// that sorts first leaves "a" in front. `None` if something could not be allocated.
+fn probe_add_sorts() -> Option<bool> {
+    let cert = |cn: &str| -> Option<StoreObj> {
+        let mut name = X509NameBuilder::new().ok()?;
+        name.append_entry_by_text("CN", cn).ok()?;
+        let name = name.build();
+        let mut x = X509Builder::new().ok()?;
+        x.set_subject_name(&name).ok()?;
+        Some(StoreObj::Cert(x.build()))
+    };
+    let store = store_new()?;
+    for cn in ["b", "a", "c"] {
+        if !add_object(&store, &cert(cn)?) {
+            super::err_clear();
+            return None;
+        }
+    }
+    let listed = objects(&store);
+    (listed.len() == 3).then(|| name_cmp(listed[0].name(), listed[1].name()) == Ordering::Less)
 }
 
 /// The verification flags of the store's own parameters (`X509_STORE_get0_param`), which a
@@ -546,6 +586,15 @@ unsafe fn notify<O: LookupObserver>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The probe agrees with the releases known so far: adds sorted first up to 3.1 only.
+    #[test]
+    fn add_sorts_as_the_release_does() {
+        assert_eq!(
+            add_sorts(),
+            super::super::openssl_version_number() < OPENSSL_3_2
+        );
+    }
 
     /// Every symbol declared here links and answers sanely.
     #[test]
