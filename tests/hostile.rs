@@ -840,7 +840,9 @@ macro_rules! small_per_profile {
 small_per_profile! {
     passwords_alpn_enums_and_hostnames_311 => Profile::PY311,
     passwords_alpn_enums_and_hostnames_313 => Profile::PY313_0,
-    // Debian's build: compared where pyssl runs on OpenSSL 3.3+ (ci/openssl-matrix).
+    // Debian's builds: compared where pyssl runs on OpenSSL 3.3+ (ci/openssl-matrix).
+    passwords_alpn_enums_and_hostnames_31318 => common::compared("3.13.18"),
+    passwords_alpn_enums_and_hostnames_314 => common::compared("3.14.10"),
     passwords_alpn_enums_and_hostnames_315 => common::compared("3.15.2"),
 }
 
@@ -1043,6 +1045,16 @@ fn hostile_peers_311() {
 #[test]
 fn hostile_peers_313() {
     hostile_peers(Profile::PY313_0);
+}
+
+#[test]
+fn hostile_peers_31318() {
+    hostile_peers(common::compared("3.13.18"));
+}
+
+#[test]
+fn hostile_peers_314() {
+    hostile_peers(common::compared("3.14.10"));
 }
 
 #[test]
