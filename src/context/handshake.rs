@@ -587,12 +587,21 @@ impl SslContext {
     #[doc(alias = "SSL_CTX_set_tmp_dh", alias = "PEM_read_bio_DHparams")]
     pub fn load_dh_params(&self, path: &Path) -> Result<()> {
         path_cstring(path)?;
-        let data = std::fs::read(path)
-            .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
+        let os = |errno: i32| Error::os_path(errno, path);
+        let file =
+            std::fs::File::open(path).map_err(|e| os(e.raw_os_error().unwrap_or(libc::EIO)))?;
         ffi::err_clear();
-        let dh = match openssl::dh::Dh::params_from_pem(&data) {
+        // Read outside the lock, a line at a time as CPython reads it (an endless file
+        // without a PEM block fails at its first line).
+        let dh = match ffi::x509::read_dh_params(file) {
             Ok(dh) => dh,
-            Err(e) => return Err(Error::from_stack(&e, self.profile.mnemonic_table())),
+            Err(ffi::x509::DhFileError::Os(errno)) => {
+                ffi::err_clear();
+                return Err(os(errno));
+            }
+            Err(ffi::x509::DhFileError::Decode) => {
+                return Err(super::ssl_error_from_queue(self.profile.mnemonic_table()));
+            }
         };
         let mut core = self.write();
         core.ctx

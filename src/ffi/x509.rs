@@ -25,6 +25,8 @@ unsafe extern "C" {
     fn GENERAL_NAME_print(out: *mut BIO, name: *mut GENERAL_NAME) -> c_int;
     // BIO *BIO_new_file(const char *filename, const char *mode);
     fn BIO_new_file(filename: *const c_char, mode: *const c_char) -> *mut BIO;
+    // BIO *BIO_new_fp(FILE *stream, int close_flag);
+    fn BIO_new_fp(stream: *mut libc::FILE, close_flag: c_int) -> *mut BIO;
     // X509_PUBKEY *X509_get_X509_PUBKEY(const X509 *x);   (OpenSSL >= 1.1.0)
     fn X509_get_X509_PUBKEY(x: *const openssl_sys::X509) -> *mut c_void;
     // int i2d_X509_PUBKEY(const X509_PUBKEY *a, unsigned char **out);
@@ -297,6 +299,60 @@ pub(crate) fn read_first_pem_cert(path: &CStr) -> Result<X509, PemFileError> {
     Ok(unsafe { X509::from_ptr(cert) })
 }
 
+/// Why [`read_dh_params`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DhFileError {
+    /// A read of the file failed with this `errno` (a directory: `EISDIR`).
+    Os(i32),
+    /// OpenSSL could not decode parameters; its error queue says why.
+    Decode,
+}
+
+/// `PEM_read_DHparams` on the opened `file`, read through C stdio as CPython reads it: the
+/// PEM reader takes a line at a time, so a file without a PEM block fails at its first line
+/// (`/dev/zero` at once, with `NO_START_LINE`) instead of being read whole. As in CPython,
+/// `errno` after the read *and the `fclose`* decides first: set, it is the error (glibc 2.43's
+/// `fclose` of `/dev/zero` leaves `ESPIPE`; 2.36's leaves nothing).
+pub(crate) fn read_dh_params(
+    file: std::fs::File,
+) -> Result<openssl::dh::Dh<openssl::pkey::Params>, DhFileError> {
+    use std::os::fd::IntoRawFd;
+    let fd = file.into_raw_fd();
+    // SAFETY: fd is an open descriptor we own; on success the FILE takes it over.
+    let fp = unsafe { libc::fdopen(fd, c"rb".as_ptr()) };
+    if fp.is_null() {
+        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        // SAFETY: fdopen failed, so the descriptor is still ours to close.
+        unsafe { libc::close(fd) };
+        return Err(DhFileError::Os(errno));
+    }
+    // SAFETY: fp is a live FILE; with BIO_CLOSE the BIO closes it when freed.
+    let bio = unsafe { BIO_new_fp(fp, 1) };
+    if bio.is_null() {
+        // SAFETY: the BIO was not made, so the FILE is still ours to close.
+        unsafe { libc::fclose(fp) };
+        return Err(DhFileError::Decode);
+    }
+    let bio = OwnedBio(bio);
+    // SAFETY: errno of this thread, cleared so that only this read's failure is seen.
+    unsafe { *libc::__errno_location() = 0 };
+    // SAFETY: bio.0 is a live file BIO; no password callback; the result is owned or NULL.
+    let dh = unsafe {
+        openssl_sys::PEM_read_bio_DHparams(bio.0, ptr::null_mut(), None, ptr::null_mut())
+    };
+    drop(bio); // fclose
+    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    if dh.is_null() {
+        return Err(if errno != 0 {
+            DhFileError::Os(errno)
+        } else {
+            DhFileError::Decode
+        });
+    }
+    // SAFETY: PEM_read_bio_DHparams returned a fresh DH whose ownership we take.
+    Ok(unsafe { openssl::dh::Dh::from_ptr(dh) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +379,9 @@ mod tests {
             read_first_pem_cert(c"/dev/null").unwrap_err(),
             PemFileError::Decode
         );
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        assert!(matches!(read_dh_params(zero), Err(DhFileError::Decode)));
+        crate::ffi::err_clear();
         let mut cert = X509::builder().unwrap();
         let san = openssl::x509::extension::SubjectAlternativeName::new()
             .email("a@b")

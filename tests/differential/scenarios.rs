@@ -11,6 +11,9 @@ pub struct Scenario {
     pub min_version: Option<(u32, u32)>,
     /// Only for releases with this change (the others would crash).
     pub needs: Option<Change>,
+    /// Only against interpreters that use this machine's C library (pyenv's): the answer
+    /// depends on it.
+    pub host_libc: bool,
     pub steps: Value,
 }
 
@@ -19,6 +22,11 @@ impl Scenario {
     pub fn applies(&self, profile: &pyssl::Profile) -> bool {
         self.min_version.is_none_or(|m| profile.version >= m)
             && self.needs.is_none_or(|c| profile.has(c))
+            && (!self.host_libc
+                || pyssl_testsupport::python::releases().iter().any(|r| {
+                    r.release == profile.release()
+                        && r.source == pyssl_testsupport::python::Source::Pyenv
+                }))
     }
 }
 
@@ -27,6 +35,7 @@ fn sc(name: impl Into<String>, steps: Value) -> Scenario {
         name: name.into(),
         min_version: None,
         needs: None,
+        host_libc: false,
         steps,
     }
 }
@@ -846,12 +855,24 @@ pub fn all() -> Vec<Scenario> {
         cert("XXXnonexisting.pem"),
         cert("nullcert.pem"),
         cert("capath"),
+        // empty: the PEM reader stops at the first line
+        "/dev/null".to_string(),
     ] {
         out.push(sc(
             format!("load_dh_params({f})"),
             json!([["new", SERVER], ["dh", f]]),
         ));
     }
+    // Endless: the PEM reader stops at the first line, then fclose() may leave errno set
+    // (glibc 2.43: ESPIPE, an OSError in CPython; 2.36: nothing), so only against pyenv's
+    // interpreters, which use this machine's C library.
+    out.push(Scenario {
+        host_libc: true,
+        ..sc(
+            "load_dh_params(/dev/zero)",
+            json!([["new", SERVER], ["dh", "/dev/zero"]]),
+        )
+    });
     out.push(sc(
         "session_stats",
         json!([["new", SERVER], ["session_stats"]]),
