@@ -47,8 +47,9 @@ client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 client_ctx.check_hostname = False
 client_ctx.verify_mode = ssl.CERT_NONE
 
-def pair():
-    """A handshaken client with "hello" waiting, and its incoming BIO."""
+def pair(tamper=False):
+    """A handshaken client with "hello" waiting (its last byte flipped when `tamper`), and
+    its incoming BIO."""
     ci, co, si, so = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
     c = client_ctx.wrap_bio(ci, co, server_side=False)
     s = server_ctx.wrap_bio(si, so, server_side=True)
@@ -61,7 +62,10 @@ def pair():
         si.write(co.read())
         ci.write(so.read())
     s.write(b"hello")
-    ci.write(so.read())
+    record = bytearray(so.read())
+    if tamper:
+        record[-1] ^= 1
+    ci.write(bytes(record))
     return c, ci
 
 def outcome(f):
@@ -111,6 +115,11 @@ for step in ("read", "read", "read", "write", "write empty", "read"):
         (lambda: c.read(10)) if step == "read" else
         (lambda: c.write(b"x")) if step == "write" else (lambda: c.write(b"")))
 out["after EOF: pending"] = c.pending()
+# A record that fails its MAC check: OpenSSL's error state, then further calls
+c, ci = pair(tamper=True)
+for step in ("read", "read", "write"):
+    out["after a bad record: %s %d" % (step, len(out))] = outcome(
+        (lambda: c.read(10)) if step == "read" else (lambda: c.write(b"x")))
 if big_writes:
     c, _ = pair()
     out["write 2**31"] = outcome(lambda: c.write(big))
@@ -137,6 +146,15 @@ fn handshaken_pair(
     client_ctx: &Arc<SslContext>,
     server_ctx: &Arc<SslContext>,
 ) -> (SslObject, MemoryBio) {
+    handshaken_pair_tampered(client_ctx, server_ctx, false)
+}
+
+/// [`handshaken_pair`], the last byte of the waiting record flipped when `tamper`.
+fn handshaken_pair_tampered(
+    client_ctx: &Arc<SslContext>,
+    server_ctx: &Arc<SslContext>,
+    tamper: bool,
+) -> (SslObject, MemoryBio) {
     let (ci, co, si, so) = (
         MemoryBio::new(),
         MemoryBio::new(),
@@ -152,7 +170,11 @@ fn handshaken_pair(
         ci.write(&so.read(None)).unwrap();
     }
     server.write(b"hello").unwrap();
-    ci.write(&so.read(None)).unwrap();
+    let mut record = so.read(None);
+    if tamper {
+        *record.last_mut().unwrap() ^= 1;
+    }
+    ci.write(&record).unwrap();
     (client, ci)
 }
 
@@ -255,6 +277,14 @@ fn ours(profile: Profile, keycert: &std::path::Path, big_writes: bool) -> Value 
         out.insert(format!("after EOF: {step} {}", out.len()), r);
     }
     out.insert("after EOF: pending".into(), json!(c.pending()));
+    let (mut c, _) = handshaken_pair_tampered(&cc, &sc, true);
+    for step in ["read", "read", "write"] {
+        let r = match step {
+            "read" => outcome(c.read(10).map(hex)),
+            _ => outcome(c.write(b"x")),
+        };
+        out.insert(format!("after a bad record: {step} {}", out.len()), r);
+    }
     if big_writes {
         let mut c = handshaken_client(&cc, &sc);
         out.insert("write 2**31".into(), outcome(c.write(&big)));

@@ -515,20 +515,11 @@ impl<S: Read + Write> Conn<S> {
         self.begin_op()?;
         match op(&mut self.stream) {
             Ok(n) => Ok(n),
+            // A close_notify, or the transport's end of file under OP_IGNORE_UNEXPECTED_EOF,
+            // which OpenSSL 3 takes as one: end of data for CPython.
             Err(e)
                 if e.code == ErrorCode::ZERO_RETURN
                     && raw::ssl_get_shutdown(self.stream.ssl()) == raw::SSL_RECEIVED_SHUTDOWN =>
-            {
-                ffi::err_clear();
-                Ok(0)
-            }
-            // Transport EOF under OP_IGNORE_UNEXPECTED_EOF: OpenSSL 3 treats it as a
-            // close_notify, which CPython reads as end of data (see `ssl_error`).
-            Err(e)
-                if e.code == ErrorCode::SYSCALL
-                    && e.stack.as_ref().is_none_or(|s| s.errors().is_empty())
-                    && e.io.is_none()
-                    && raw::ssl_ignores_unexpected_eof(self.stream.ssl()) =>
             {
                 ffi::err_clear();
                 Ok(0)
