@@ -190,7 +190,7 @@ fn classify(
         ),
         ErrorCode::SYSCALL if last == 0 => {
             let errno = io_error.and_then(io::Error::raw_os_error).unwrap_or(0);
-            let eof = || simple(ErrorKind::Eof, 8, "EOF occurred in violation of protocol");
+            let eof = || eof_error(table);
             match caller {
                 Caller::External => match io_error {
                     Some(_) if errno != 0 => Error::os(errno, None),
@@ -223,6 +223,18 @@ fn classify(
         }
         _ => simple(ErrorKind::Ssl, 10, "Invalid error code"),
     }
+}
+
+/// `SSLEOFError(8, 'EOF occurred in violation of protocol')`, nothing queued.
+fn eof_error(table: MnemonicTable) -> Error {
+    Error::from_openssl_code(
+        ErrorKind::Eof,
+        0,
+        None,
+        Some("EOF occurred in violation of protocol"),
+        table,
+    )
+    .with_errno(8)
 }
 
 /// The end of file another stack's transport reported (see [`Caller::External`]): with a
@@ -389,14 +401,7 @@ impl<S: Read + Write> Conn<S> {
         if self.eof_raised.load(std::sync::atomic::Ordering::Relaxed)
             && self.profile().has(Change::StickyEof)
         {
-            return Err(Error::from_openssl_code(
-                ErrorKind::Eof,
-                0,
-                None,
-                Some("EOF occurred in violation of protocol"),
-                self.mnemonics(),
-            )
-            .with_errno(8));
+            return Err(eof_error(self.mnemonics()));
         }
         self.begin();
         Ok(())
@@ -682,8 +687,6 @@ impl<S: Read + Write> Conn<S> {
         raw::ssl_current_cipher(self.stream.ssl())
     }
 
-    /// `client_sigalg()` / `server_sigalg()`: this side's or the peer's signature algorithm,
-    /// depending on which side this connection is.
     /// A 3.15 method: under an older profile the `AttributeError` of the release's
     /// `SSLSocket`/`SSLObject`; built on an OpenSSL without the call, that of CPython's
     /// `_ssl._SSLSocket`, which then lacks it.
@@ -703,6 +706,8 @@ impl<S: Read + Write> Conn<S> {
         )))
     }
 
+    /// `client_sigalg()` / `server_sigalg()`: this side's or the peer's signature algorithm,
+    /// depending on which side this connection is.
     pub(crate) fn sigalg(&self, of_client: bool) -> Result<Option<String>> {
         let peer = of_client == self.server_side();
         let method = if of_client {

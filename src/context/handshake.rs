@@ -74,8 +74,8 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_ciphersuites")]
     pub fn set_ciphersuites(&self, ciphersuites: &str) -> Result<()> {
-        self.require_method("set_ciphersuites")?;
         self.set_list(
+            "set_ciphersuites",
             ciphersuites,
             |ctx, list| ctx.set_ciphersuites(list).is_ok(),
             "No cipher suite can be selected.",
@@ -102,8 +102,8 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_groups_list")]
     pub fn set_groups(&self, groups: &str) -> Result<()> {
-        self.require_method("set_groups")?;
         self.set_list(
+            "set_groups",
             groups,
             |ctx, list| ctx.set_groups_list(list).is_ok(),
             "unrecognized group",
@@ -152,8 +152,8 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_client_sigalgs_list")]
     pub fn set_client_sigalgs(&self, sigalgs: &str) -> Result<()> {
-        self.require_method("set_client_sigalgs")?;
         self.set_list(
+            "set_client_sigalgs",
             sigalgs,
             |ctx, list| CString::new(list).is_ok_and(|c| ffi::ctx_set_client_sigalgs(ctx, &c)),
             SIGALG_ERROR,
@@ -175,22 +175,25 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set1_sigalgs_list")]
     pub fn set_server_sigalgs(&self, sigalgs: &str) -> Result<()> {
-        self.require_method("set_server_sigalgs")?;
         self.set_list(
+            "set_server_sigalgs",
             sigalgs,
             |ctx, list| ctx.set_sigalgs_list(list).is_ok(),
             SIGALG_ERROR,
         )
     }
 
-    /// The shape of 3.15's list setters: a NUL is a `ValueError`; then `apply` runs under the
-    /// write lock, and a list OpenSSL refuses is `SSLError(0, refused)`, its queue cleared.
+    /// The shape of 3.15's list setters: `AttributeError` under an earlier profile (no such
+    /// `method`); a NUL is a `ValueError`; then `apply` runs under the write lock, and a list
+    /// OpenSSL refuses is `SSLError(0, refused)`, its queue cleared.
     fn set_list(
         &self,
+        method: &str,
         list: &str,
         apply: impl FnOnce(&mut openssl::ssl::SslContextBuilder, &str) -> bool,
         refused: &str,
     ) -> Result<()> {
+        self.require_method(method)?;
         if list.contains('\0') {
             return Err(Error::value("embedded null character"));
         }
