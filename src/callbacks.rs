@@ -518,19 +518,6 @@ fn retriable(e: &std::io::Error) -> bool {
     )
 }
 
-/// Leave `e`'s OS error number in `errno` for OpenSSL, which records it when a write fails
-/// (OpenSSL 3.2+ queues it as an `ERR_LIB_SYS` error, as after a failed `send()` on
-/// CPython's socket BIO).
-fn set_errno(e: &std::io::Error) {
-    #[cfg(target_os = "linux")]
-    // SAFETY: __errno_location returns this thread's errno.
-    unsafe {
-        *libc::__errno_location() = e.raw_os_error().unwrap_or(0);
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = e;
-}
-
 pub(crate) unsafe extern "C" fn bio_write<S: std::io::Write>(
     bio: *mut sys::BIO,
     buf: *const c_char,
@@ -553,7 +540,10 @@ pub(crate) unsafe extern "C" fn bio_write<S: std::io::Write>(
                 // SAFETY: our live BIO.
                 unsafe { sys::BIO_set_retry_write(bio) };
             }
-            set_errno(&e);
+            // The OS error number stays in errno for OpenSSL, which records it when a write
+            // fails (OpenSSL 3.2+ queues it as an ERR_LIB_SYS error, as after a failed
+            // send() on CPython's socket BIO).
+            crate::ffi::errno_set(e.raw_os_error().unwrap_or(0));
             state.error = Some(e);
             -1
         }

@@ -102,6 +102,12 @@ pub(crate) fn errno_get() -> i32 {
     unsafe { *libc::__errno_location() }
 }
 
+/// Set the C `errno` to `value`.
+pub(crate) fn errno_set(value: i32) {
+    // SAFETY: as in errno_clear.
+    unsafe { *libc::__errno_location() = value }
+}
+
 /// `ERR_clear_error()`.
 pub(crate) fn err_clear() {
     // SAFETY: no arguments; clears this thread's queue.

@@ -321,7 +321,7 @@ pub(crate) fn read_dh_params(
     // SAFETY: fd is an open descriptor we own; on success the FILE takes it over.
     let fp = unsafe { libc::fdopen(fd, c"rb".as_ptr()) };
     if fp.is_null() {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        let errno = super::errno_get();
         // SAFETY: fdopen failed, so the descriptor is still ours to close.
         unsafe { libc::close(fd) };
         return Err(DhFileError::Os(errno));
@@ -334,14 +334,14 @@ pub(crate) fn read_dh_params(
         return Err(DhFileError::Decode);
     }
     let bio = OwnedBio(bio);
-    // SAFETY: errno of this thread, cleared so that only this read's failure is seen.
-    unsafe { *libc::__errno_location() = 0 };
+    // Cleared so that only this read's failure is seen.
+    super::errno_clear();
     // SAFETY: bio.0 is a live file BIO; no password callback; the result is owned or NULL.
     let dh = unsafe {
         openssl_sys::PEM_read_bio_DHparams(bio.0, ptr::null_mut(), None, ptr::null_mut())
     };
     drop(bio); // fclose
-    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let errno = super::errno_get();
     if dh.is_null() {
         return Err(if errno != 0 {
             DhFileError::Os(errno)
