@@ -6,7 +6,8 @@
 //!            [--cadata-pem F | --cadata-der F] [--json]
 //! pyssl compare [--python PATH] [same flags as show]
 //! pyssl connect HOST:PORT [--server-hostname N | --no-server-hostname] [--cafile F] [--json] ...
-//! pyssl serve --cert F [--key F] [--port 0] [--client-ca F] [--alpn a,b]
+//! pyssl serve --cert F [--key F] [--port 0] [--client-ca F] [--alpn a,b] [--max-connections N]
+//!             [--handshake-timeout S] [--idle-timeout S]
 //! pyssl decode-cert FILE [--json]
 //! pyssl demo
 //! ```
