@@ -138,7 +138,7 @@
 //!   switch its listing to the sorted order.
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{CStr, CString, OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -348,18 +348,50 @@ impl SharedStore {
 /// Below this size a bundle is parsed on the calling thread only.
 const PARALLEL_PARSE_MIN_BYTES: usize = 64 * 1024;
 
+/// The largest bundle read whole (and parsed in parallel); anything larger, or anything that
+/// is not a regular file, is streamed to OpenSSL as `X509_load_cert_crl_file` streams it.
+/// Debian's bundle is about 220 KB.
+const READ_WHOLE_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The objects of the PEM bundle `file`, in file order, as `X509_load_cert_crl_file` reads
 /// them: nothing if the file cannot be read or a block is malformed.
 ///
 /// Parsing is what costs (OpenSSL 3.0 decodes every public key through its provider
-/// machinery), so a large bundle is cut at block boundaries and the pieces are parsed on as
-/// many threads as there are cores (up to four). Each piece is read by the same OpenSSL
-/// function, blocks are independent of each other, and a failure in any piece is a failure
-/// of the whole, so the result is that of one sequential read.
-fn read_bundle(file: &CString) -> Vec<StoreObj> {
-    let Ok(data) = std::fs::read(Path::new(OsStr::from_bytes(file.as_bytes()))) else {
+/// machinery), so a bundle that is a regular file of at most [`READ_WHOLE_MAX_BYTES`] is read
+/// into memory, cut at block boundaries, and the pieces are parsed on as many threads as
+/// there are cores (up to four). Each piece is read by the same OpenSSL function, blocks are
+/// independent of each other, and a failure in any piece is a failure of the whole, so the
+/// result is that of one sequential read. Anything else (a FIFO, a device such as
+/// `/dev/zero`, a huge file) is read by OpenSSL itself, a line at a time, so it ends or fails
+/// exactly where OpenSSL's own load would, with bounded memory.
+fn read_bundle(file: &CStr) -> Vec<StoreObj> {
+    use std::io::{Read, Seek};
+    let path = Path::new(OsStr::from_bytes(file.to_bytes()));
+    let Ok(mut f) = std::fs::File::open(path) else {
         return Vec::new();
     };
+    let size = match f.metadata() {
+        Ok(m) if m.is_file() && m.len() <= READ_WHOLE_MAX_BYTES => m.len(),
+        // Read from the descriptor already open: a second open of a FIFO would wait again.
+        _ => return raw::read_pem_objects_file(f).unwrap_or_default(),
+    };
+    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // At most one byte beyond the limit: a file that grew past it meanwhile is streamed
+    // from its start instead.
+    if (&mut f)
+        .take(READ_WHOLE_MAX_BYTES + 1)
+        .read_to_end(&mut data)
+        .is_err()
+    {
+        return Vec::new();
+    }
+    if data.len() as u64 > READ_WHOLE_MAX_BYTES {
+        drop(data);
+        if f.rewind().is_err() {
+            return Vec::new();
+        }
+        return raw::read_pem_objects_file(f).unwrap_or_default();
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let pieces = if data.len() >= PARALLEL_PARSE_MIN_BYTES {
         split_pem(&data, threads)
@@ -527,15 +559,26 @@ pub(crate) fn attach(ctx: &mut SslContextBuilder) -> Result<()> {
     Ok(())
 }
 
-/// `SSL_CTX_set_default_verify_paths`, sharing the parsed bundle (see the module docs).
-/// The caller holds the context's write lock. False on failure, with the reason in the
-/// OpenSSL error queue.
-pub(crate) fn load_default_paths(ctx: &mut SslContextBuilder) -> bool {
+/// The shared store for the default verify paths in effect now, found or built (which reads
+/// and parses the bundle) by [`prepare_default_paths`] before the context's lock is taken.
+pub(crate) struct DefaultStore(Option<Arc<SharedStore>>);
+
+/// The first half of `SSL_CTX_set_default_verify_paths`: everything that reads files, done
+/// without any context's lock so that a slow or endless bundle blocks no other thread's use
+/// of the context. [`load_default_paths`] applies the result.
+pub(crate) fn prepare_default_paths() -> DefaultStore {
+    DefaultStore(shared_store(&DefaultPaths::current()))
+}
+
+/// `SSL_CTX_set_default_verify_paths` with the store [`prepare_default_paths`] found,
+/// sharing the parsed bundle (see the module docs). The caller holds the context's write
+/// lock. False on failure, with the reason in the OpenSSL error queue.
+pub(crate) fn load_default_paths(ctx: &mut SslContextBuilder, prepared: DefaultStore) -> bool {
     let Some(trust) = trust_of(ffi::builder_ref(ctx)) else {
+        // Every SslContext attaches its trust state at construction; this is unreachable.
         return ffi::ctx_set_default_verify_paths(ctx);
     };
-    let paths = DefaultPaths::current();
-    let Some(shared) = shared_store(&paths) else {
+    let Some(shared) = prepared.0 else {
         return false;
     };
     let mut state = lock(&trust.state);
@@ -580,6 +623,34 @@ fn merge(store: &X509StoreRef, shared: &SharedStore) -> bool {
     let ok = raw::add_dir_lookups(store, &shared.paths.dir);
     ffi::err_clear();
     ok
+}
+
+/// What `SSL_CTX_load_verify_locations(ctx, cafile, NULL)` would add to the context's store,
+/// read into a store of its own, without any lock: the objects, in the order the store
+/// holds them, and whether the load succeeded (if not, `errno` and the error queue are as
+/// OpenSSL left them, and the objects are those it added before failing). [`add_objects`]
+/// then applies them under the context's lock.
+///
+/// OpenSSL loads a CA file into the store it is given, with nothing else of the store read
+/// (an object already present is success), so loading into a scratch store and adding its
+/// objects to the context's own store in the scratch store's order gives the same store, the
+/// same order included (OpenSSL sorts before an add in both or in neither). The file lookup
+/// OpenSSL adds stays with the scratch store: it answers no query (it has no
+/// `get_by_subject`), so the context's store is the same without it, and one unsynchronised
+/// change to a list verifications read is gone.
+pub(crate) fn load_file_objects(file: &CString) -> (Vec<StoreObj>, bool) {
+    let Some(scratch) = raw::store_new() else {
+        return (Vec::new(), false);
+    };
+    let ok = raw::load_file(&scratch, file);
+    (raw::objects(&scratch), ok)
+}
+
+/// Add `objects` to the context's own store in order (the caller made it private and holds
+/// the write lock). False if OpenSSL refused one, with the reason in the queue.
+pub(crate) fn add_objects(ctx: &SslContextBuilder, objects: &[StoreObj]) -> bool {
+    let store = ffi::builder_ref(ctx).cert_store();
+    objects.iter().all(|obj| raw::add_object(store, obj))
 }
 
 /// Make sure the context's store is its own before the caller adds to it (copy-on-write).

@@ -92,7 +92,7 @@ impl SslContext {
         }
         let cafile = cafile.map(|p| self.path_arg(p, "cafile")).transpose()?;
         let capath = capath.map(|p| self.path_arg(p, "capath")).transpose()?;
-        let mut core = self.write();
+        let table = self.profile.mnemonic_table();
         if let Some(data) = cadata {
             let (bytes, pem) = match data {
                 CaData::Pem(s) if !s.is_ascii() => {
@@ -103,15 +103,38 @@ impl SslContext {
                 CaData::Pem(s) => (s.as_bytes(), true),
                 CaData::Der(b) => (b, false),
             };
-            self.add_ca_certs(&mut core.ctx, bytes, pem)?;
+            self.add_ca_certs(&mut self.write().ctx, bytes, pem)?;
         }
-        if cafile.is_some() || capath.is_some() {
-            own_store(&mut core.ctx, self.profile.mnemonic_table())?;
-            ffi::err_clear();
-            ffi::errno_clear();
-            if !ffi::ctx_load_verify_locations(&mut core.ctx, cafile.as_ref(), capath.as_ref()) {
-                return Err(file_error(self.profile.mnemonic_table()));
+        if cafile.is_none() && capath.is_none() {
+            return Ok(());
+        }
+        // The file is opened, read and parsed before the lock is taken (see
+        // `store::load_file_objects`): a FIFO or a slow file system blocks this call only.
+        // CPython reads errno right after the load, so its error is taken here too.
+        let (objects, cafile_error) = match &cafile {
+            Some(file) => {
+                ffi::err_clear();
+                ffi::errno_clear();
+                let (objects, ok) = store::load_file_objects(file);
+                (objects, (!ok).then(|| file_error(table)))
             }
+            None => (Vec::new(), None),
+        };
+        let mut core = self.write();
+        own_store(&mut core.ctx, table)?;
+        ffi::err_clear();
+        // What the load added before any failure stays added, as in CPython.
+        if !store::add_objects(&core.ctx, &objects) {
+            return Err(ssl_error_from_queue(table));
+        }
+        if let Some(e) = cafile_error {
+            return Err(e);
+        }
+        // A directory is only noted here (OpenSSL searches it during verification).
+        ffi::errno_clear();
+        if capath.is_some() && !ffi::ctx_load_verify_locations(&mut core.ctx, None, capath.as_ref())
+        {
+            return Err(file_error(table));
         }
         Ok(())
     }
@@ -218,9 +241,11 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_default_verify_paths")]
     pub fn set_default_verify_paths(&self) -> Result<()> {
-        let mut core = self.write();
         ffi::err_clear();
-        if !store::load_default_paths(&mut core.ctx) {
+        // The bundle is read (if no context read it before) without the context's lock.
+        let prepared = store::prepare_default_paths();
+        let mut core = self.write();
+        if !store::load_default_paths(&mut core.ctx, prepared) {
             return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
         }
         Ok(())

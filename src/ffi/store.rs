@@ -44,6 +44,12 @@ type LookupCrlsFn = unsafe extern "C" fn(
 unsafe extern "C" {
     /// `int X509_STORE_up_ref(X509_STORE *v);`
     fn X509_STORE_up_ref(v: *mut sys::X509_STORE) -> c_int;
+    /// `int X509_STORE_load_locations(X509_STORE *ctx, const char *file, const char *dir);`
+    fn X509_STORE_load_locations(
+        ctx: *mut sys::X509_STORE,
+        file: *const c_char,
+        dir: *const c_char,
+    ) -> c_int;
     /// `int X509_STORE_add_crl(X509_STORE *ctx, X509_CRL *x);`
     fn X509_STORE_add_crl(ctx: *mut sys::X509_STORE, x: *mut sys::X509_CRL) -> c_int;
     /// `X509_CRL *X509_OBJECT_get0_X509_CRL(const X509_OBJECT *a);`
@@ -338,6 +344,16 @@ pub(crate) fn store_new() -> Option<X509Store> {
     (!p.is_null()).then(|| unsafe { X509Store::from_ptr(p) })
 }
 
+/// `X509_STORE_load_locations(store, file, NULL)`: what `SSL_CTX_load_verify_locations`
+/// does with its `CAfile` (the file lookup added to `store`, the file read and every
+/// certificate and CRL in it added). False on failure, with `errno` and the queue as OpenSSL
+/// left them.
+pub(crate) fn load_file(store: &X509StoreRef, file: &CStr) -> bool {
+    // SAFETY: the store is live and, in pyssl's use, not yet shared with anything; file is
+    // NUL-terminated and outlives the call.
+    unsafe { X509_STORE_load_locations(store.as_ptr(), file.as_ptr(), ptr::null()) == 1 }
+}
+
 /// Our own reference to a store (`X509_STORE_up_ref`).
 pub(crate) fn store_up_ref(store: &X509StoreRef) -> Option<X509Store> {
     // SAFETY: the store is live; after a successful up-ref the new reference is ours to free.
@@ -397,18 +413,31 @@ pub(crate) fn add_dir_lookups(store: &X509StoreRef, dir: &CStr) -> bool {
 /// nothing).
 pub(crate) fn read_pem_objects(data: &[u8]) -> Option<Vec<StoreObj>> {
     let bio = super::MemBio::new(data)?;
+    // SAFETY: the BIO is live and read-only for the duration of the call.
+    unsafe { read_infos(bio.bio) }
+}
+
+/// [`read_pem_objects`] of the opened `file`, read as `X509_load_cert_crl_file` reads a
+/// file: through a file BIO that OpenSSL reads a line at a time, so an endless file without a
+/// PEM block (`/dev/zero`) ends at its first line instead of being read whole. `None` if it
+/// fails as a whole.
+pub(crate) fn read_pem_objects_file(file: std::fs::File) -> Option<Vec<StoreObj>> {
+    let bio = super::x509::file_bio(file).ok()?;
+    // SAFETY: bio holds a live file BIO, freed when it drops after the read.
+    unsafe { read_infos(bio.0) }
+}
+
+/// # Safety
+/// `bio` must be a live BIO that may be read.
+unsafe fn read_infos(bio: *mut sys::BIO) -> Option<Vec<StoreObj>> {
     let mut out = Vec::new();
-    // SAFETY: the BIO is live and read-only; the returned stack and its entries are ours and
+    // SAFETY: the caller's BIO is live; the returned stack and its entries are ours and
     // freed below with X509_INFO_free. We read only the two leading fields of each entry,
     // whose layout x509.h makes public, and take our own reference to each object before
     // the entries are freed.
     unsafe {
-        let infos = PEM_X509_INFO_read_bio(
-            bio.bio,
-            ptr::null_mut(),
-            None,
-            c"".as_ptr().cast_mut().cast(),
-        );
+        let infos =
+            PEM_X509_INFO_read_bio(bio, ptr::null_mut(), None, c"".as_ptr().cast_mut().cast());
         if infos.is_null() {
             return None;
         }

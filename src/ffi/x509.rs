@@ -80,7 +80,7 @@ unsafe fn bytes_from_raw<'a>(data: *const u8, len: c_long) -> &'a [u8] {
 }
 
 /// A BIO that frees itself.
-struct OwnedBio(*mut BIO);
+pub(super) struct OwnedBio(pub(super) *mut BIO);
 
 impl Drop for OwnedBio {
     fn drop(&mut self) {
@@ -299,6 +299,31 @@ pub(crate) fn read_first_pem_cert(path: &CStr) -> Result<X509, PemFileError> {
     Ok(unsafe { X509::from_ptr(cert) })
 }
 
+/// A BIO reading the opened `file` through C stdio (`fdopen` + `BIO_new_fp`, closed with
+/// the BIO), as OpenSSL's file BIOs read: no second `open` of the path, which for a FIFO
+/// would wait for another writer. `Err(errno)` if `fdopen` failed, `Err(0)` if the BIO could
+/// not be made (the queue says why).
+pub(super) fn file_bio(file: std::fs::File) -> Result<OwnedBio, i32> {
+    use std::os::fd::IntoRawFd;
+    let fd = file.into_raw_fd();
+    // SAFETY: fd is an open descriptor we own; on success the FILE takes it over.
+    let fp = unsafe { libc::fdopen(fd, c"rb".as_ptr()) };
+    if fp.is_null() {
+        let errno = super::errno_get();
+        // SAFETY: fdopen failed, so the descriptor is still ours to close.
+        unsafe { libc::close(fd) };
+        return Err(errno);
+    }
+    // SAFETY: fp is a live FILE; with BIO_CLOSE the BIO closes it when freed.
+    let bio = unsafe { BIO_new_fp(fp, 1) };
+    if bio.is_null() {
+        // SAFETY: the BIO was not made, so the FILE is still ours to close.
+        unsafe { libc::fclose(fp) };
+        return Err(0);
+    }
+    Ok(OwnedBio(bio))
+}
+
 /// Why [`read_dh_params`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DhFileError {
@@ -316,24 +341,11 @@ pub(crate) enum DhFileError {
 pub(crate) fn read_dh_params(
     file: std::fs::File,
 ) -> Result<openssl::dh::Dh<openssl::pkey::Params>, DhFileError> {
-    use std::os::fd::IntoRawFd;
-    let fd = file.into_raw_fd();
-    // SAFETY: fd is an open descriptor we own; on success the FILE takes it over.
-    let fp = unsafe { libc::fdopen(fd, c"rb".as_ptr()) };
-    if fp.is_null() {
-        let errno = super::errno_get();
-        // SAFETY: fdopen failed, so the descriptor is still ours to close.
-        unsafe { libc::close(fd) };
-        return Err(DhFileError::Os(errno));
-    }
-    // SAFETY: fp is a live FILE; with BIO_CLOSE the BIO closes it when freed.
-    let bio = unsafe { BIO_new_fp(fp, 1) };
-    if bio.is_null() {
-        // SAFETY: the BIO was not made, so the FILE is still ours to close.
-        unsafe { libc::fclose(fp) };
-        return Err(DhFileError::Decode);
-    }
-    let bio = OwnedBio(bio);
+    let bio = match file_bio(file) {
+        Ok(bio) => bio,
+        Err(0) => return Err(DhFileError::Decode),
+        Err(errno) => return Err(DhFileError::Os(errno)),
+    };
     // Cleared so that only this read's failure is seen.
     super::errno_clear();
     // SAFETY: bio.0 is a live file BIO; no password callback; the result is owned or NULL.

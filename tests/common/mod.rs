@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::Write;
+pub mod blocking;
 pub mod dsl;
 
 use std::path::{Path, PathBuf};

@@ -187,6 +187,17 @@ pub fn all() -> Vec<Scenario> {
             ));
         }
     }
+    // Endless: OpenSSL's PEM reader gives up at the first line; errno after it depends on
+    // the C library's fclose (see load_dh_params(/dev/zero) below).
+    for purpose in ["server-auth", "client-auth"] {
+        out.push(Scenario {
+            host_libc: true,
+            ..sc(
+                format!("create_default_context({purpose}, cafile /dev/zero)"),
+                json!([["default", {"cafile": "/dev/zero", "purpose": purpose}], ["show"]]),
+            )
+        });
+    }
     out.push(sc(
         "create_default_context then get_ca_certs binary",
         json!([["default", {"cafile": cert("pycacert.pem")}], ["ca_certs", true]]),
@@ -814,6 +825,15 @@ pub fn all() -> Vec<Scenario> {
             ]),
         ));
     }
+
+    // Endless (host C library only, as for cafile /dev/zero above).
+    out.push(Scenario {
+        host_libc: true,
+        ..sc(
+            "load_cert_chain(endless)",
+            json!([["new", SERVER], ["lcc", "/dev/zero", null, null], ["stats"]]),
+        )
+    });
 
     // -- ALPN, curves, DH, session stats --------------------------------------------------------
     for list in [

@@ -360,6 +360,88 @@ fn changed_bundle_and_reload(dir: &Path) {
     assert_eq!(a.cert_store_stats().x509, 1);
 }
 
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// An endless bundle (`SSL_CERT_FILE=/dev/zero`) and an endless file in the hashed directory
+/// fail as in CPython (no certificate, the lookup finds nothing), at once and with bounded
+/// memory; a bundle that blocks (a FIFO) blocks only the thread loading it.
+fn endless_and_blocking_bundles(dir: &Path) {
+    let ca = make_ca("pyssl endless dir CA");
+    let capath = dir.join("endless-capath");
+    std::fs::create_dir(&capath).unwrap();
+    let link = capath.join(format!("{:08x}.0", ca.cert.subject_name_hash()));
+    std::os::unix::fs::symlink("/dev/zero", link).unwrap();
+    let leaf = make_leaf(&ca);
+    let (cert, key) = (dir.join("W-cert.pem"), dir.join("W-key.pem"));
+    std::fs::write(&cert, leaf.cert.to_pem().unwrap()).unwrap();
+    std::fs::write(&key, leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let servers = HashMap::from([("W", Arc::new(server(&leaf)))]);
+    let steps = json!([
+        ["new_default", "a"],
+        ["snap", "a"],
+        ["hs", "a", "W"],
+        ["snap", "a"]
+    ]);
+    let request = json!({
+        "steps": steps,
+        "servers": {"W": {"cert": cert, "key": key}},
+        "cas": {},
+    });
+    let zero = Path::new("/dev/zero");
+    set_env(&[("SSL_CERT_FILE", zero), ("SSL_CERT_DIR", &capath)]);
+    let mut failures = Vec::new();
+    for profile in common::compared_profiles() {
+        let Some(oracle) = common::oracle_for(&profile) else {
+            continue;
+        };
+        let env = [
+            ("SSL_CERT_FILE", "/dev/zero"),
+            ("SSL_CERT_DIR", capath.to_str().unwrap()),
+        ];
+        let python = oracle.run_json_env(PY, &[], &request.to_string(), &env);
+        pyssl::store::reload_default_store();
+        let (before, start) = (rss_kib(), std::time::Instant::now());
+        let ours = run_pyssl(profile, &steps, &servers, &HashMap::new());
+        let (took, grown) = (start.elapsed(), rss_kib().saturating_sub(before));
+        if python.as_array().unwrap() != &ours {
+            failures.push(format!(
+                "[{}] /dev/zero bundle and directory entry\n   python: {python}\n   pyssl:  {ours:?}",
+                profile.label()
+            ));
+        }
+        assert!(
+            took < std::time::Duration::from_secs(1),
+            "/dev/zero took {took:?}"
+        );
+        assert!(grown < 8 * 1024, "/dev/zero grew RSS by {grown} KiB");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // A FIFO as the bundle: loading the defaults waits for a writer, on its own thread only.
+    let fifo = dir.join("bundle.fifo");
+    common::blocking::mkfifo(&fifo);
+    set_env(&[("SSL_CERT_FILE", &fifo), ("SSL_CERT_DIR", &capath)]);
+    pyssl::store::reload_default_store();
+    let ctx = Arc::new(SslContext::new(pyssl::PROTOCOL_TLS_CLIENT).unwrap());
+    let c = ctx.clone();
+    let (result, answered) = common::blocking::while_blocked(
+        &ctx,
+        move || c.load_default_certs(Purpose::SERVER_AUTH),
+        || common::blocking::feed(&fifo, pem(&[&ca.cert]).as_bytes()),
+    );
+    result.expect("the bundle read from the FIFO loads");
+    assert_eq!(ctx.cert_store_stats().x509_ca, 1);
+    common::blocking::assert_prompt("SSL_CERT_FILE FIFO", answered);
+}
+
 #[test]
 fn shared_store_under_environment_paths() {
     const VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR"];
@@ -367,6 +449,7 @@ fn shared_store_under_environment_paths() {
     let dir = tempfile::tempdir().unwrap();
     lazy_directory_lookups_match_cpython(dir.path());
     changed_bundle_and_reload(dir.path());
+    endless_and_blocking_bundles(dir.path());
     for (k, v) in saved {
         // SAFETY: as in set_env.
         unsafe {
