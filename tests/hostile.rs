@@ -134,6 +134,33 @@ def step(state, s):
             out["handshake"] = err(e)
         out["sent"] = outgoing.pending > 0
         return out
+    if op == "served":
+        # What the context serves: an in-memory handshake with a client that verifies
+        # nothing; the certificate it was shown (a digest), or each side's error.
+        import hashlib
+        client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        client.check_hostname = False
+        client.verify_mode = ssl.CERT_NONE
+        ci, co, si, so = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+        c = client.wrap_bio(ci, co)
+        srv = ctx.wrap_bio(si, so, server_side=True)
+        res = {"client": None, "server": None}
+        for _ in range(10):
+            for name, o in (("client", c), ("server", srv)):
+                if res[name] is not None:
+                    continue
+                try:
+                    o.do_handshake()
+                    res[name] = "done"
+                except ssl.SSLWantReadError:
+                    pass
+                except Exception as e:
+                    res[name] = err(e)
+            si.write(co.read())
+            ci.write(so.read())
+        der = c.getpeercert(True) if res["client"] == "done" else None
+        res["cert"] = hashlib.sha256(der).hexdigest()[:16] if der else None
+        return res
     if op == "snapshot":
         return snapshot(ctx)
     raise ValueError("unknown op %r" % (op,))
@@ -337,6 +364,7 @@ fn run_step(state: &mut State, s: &Value) -> Result<Value, Error> {
             unit(c.set_alpn_protocols(&names))
         }
         "wrap_bio" => wrap_bio(&c, a),
+        "served" => served(&c),
         "snapshot" => snapshot(&c),
         other => panic!("unknown op {other}"),
     }
@@ -571,6 +599,50 @@ fn inputs_of_100_mb() {
 }
 
 // -- passwords, ALPN, enums, hostnames, small hostile inputs ---------------------------------------
+
+/// The `served` step: an in-memory handshake against a client that verifies nothing.
+fn served(c: &Arc<SslContext>) -> Result<Value, Error> {
+    let client = Arc::new(SslContext::with_profile(
+        pyssl::PROTOCOL_TLS_CLIENT,
+        c.profile(),
+    )?);
+    client.set_check_hostname(false);
+    client.set_verify_mode(VerifyMode::CERT_NONE)?;
+    let (ci, co, si, so) = (
+        MemoryBio::new(),
+        MemoryBio::new(),
+        MemoryBio::new(),
+        MemoryBio::new(),
+    );
+    let mut cobj = client.wrap_bio(&ci, &co, false, None)?;
+    let mut sobj = c.wrap_bio(&si, &so, true, None)?;
+    let (mut cres, mut sres) = (Value::Null, Value::Null);
+    for _ in 0..10 {
+        for (res, obj) in [(&mut cres, &mut cobj), (&mut sres, &mut sobj)] {
+            if !res.is_null() {
+                continue;
+            }
+            match obj.do_handshake() {
+                Ok(()) => *res = json!("done"),
+                Err(e) if e.python_type() == "SSLWantReadError" => {}
+                Err(e) => *res = err(&e),
+            }
+        }
+        si.write(&co.read(None))?;
+        ci.write(&so.read(None))?;
+    }
+    let cert = if cres == json!("done") {
+        cobj.getpeercert_der()?.map(|der| {
+            openssl::sha::sha256(&der)[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        })
+    } else {
+        None
+    };
+    Ok(json!({"client": cres, "server": sres, "cert": cert}))
+}
 
 fn small_scenarios(o: &common::Oracle, dir: &Path) -> Vec<(String, Value)> {
     let passwd = s(&o.cert("keycert.passwd.pem"));
@@ -820,6 +892,86 @@ fn small_scenarios(o: &common::Oracle, dir: &Path) -> Vec<(String, Value)> {
             json!(["wrap_bio", {"text": "localhost"}, true]),
         ],
     );
+
+    // Successive load_cert_chain calls, each observed by what the context then serves: the
+    // certificate slots, what a failure part-way leaves behind, the key checked against the
+    // certificate of its own type (pyssl reads the files on a scratch context and applies
+    // the result; these show the result is the one CPython's in-place load gives).
+    let cert = |name: &str| s(&o.cert(name));
+    let chain_then_bad = dir.join("chain_then_bad.pem");
+    let mut bytes = std::fs::read(o.cert("ssl_cert.pem")).unwrap();
+    bytes
+        .extend_from_slice(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    std::fs::write(&chain_then_bad, bytes).unwrap();
+    let lcc = |c: &str, k: Option<&str>| json!(["lcc", c, k, null]);
+    let sequences: Vec<(&str, Vec<Value>)> = vec![
+        ("rsa", vec![lcc(&plain, None)]),
+        ("ecc", vec![lcc(&cert("keycertecc.pem"), None)]),
+        (
+            "rsa then ecc",
+            vec![lcc(&plain, None), lcc(&cert("keycertecc.pem"), None)],
+        ),
+        (
+            "ecc then mismatched rsa",
+            vec![
+                lcc(&cert("keycertecc.pem"), None),
+                lcc(&cert("ssl_cert.pem"), Some(&cert("keycert2.pem"))),
+            ],
+        ),
+        (
+            "rsa then rsa cert with the ecc key",
+            vec![
+                lcc(&cert("keycertecc.pem"), None),
+                lcc(&plain, None),
+                lcc(&cert("ssl_cert.pem"), Some(&cert("keycertecc.pem"))),
+            ],
+        ),
+        (
+            "rsa then a bad certificate",
+            vec![lcc(&plain, None), lcc(&cert("badcert.pem"), None)],
+        ),
+        (
+            "rsa then a bad key",
+            vec![
+                lcc(&plain, None),
+                lcc(&cert("ssl_cert.pem"), Some(&cert("badkey.pem"))),
+            ],
+        ),
+        (
+            "rsa then a chain with a bad second block",
+            vec![
+                lcc(&plain, None),
+                lcc(&s(&chain_then_bad), Some(&cert("ssl_key.pem"))),
+            ],
+        ),
+        (
+            "ecc then a chain with a bad second block",
+            vec![
+                lcc(&cert("keycertecc.pem"), None),
+                lcc(&s(&chain_then_bad), None),
+            ],
+        ),
+        ("signed chain", vec![lcc(&cert("keycert3.pem"), None)]),
+        (
+            "signed chain, then another leaf with a bad second block",
+            vec![
+                lcc(&cert("keycert3.pem"), None),
+                lcc(&s(&chain_then_bad), None),
+            ],
+        ),
+        (
+            "wrong password, then none needed",
+            vec![
+                json!(["lcc", passwd, null, {"text": "wrong"}]),
+                lcc(&plain, None),
+            ],
+        ),
+    ];
+    for (label, mut steps) in sequences {
+        steps.insert(0, json!(["new", SERVER]));
+        steps.push(json!(["served"]));
+        push(&format!("load_cert_chain sequence: {label}"), steps);
+    }
     out
 }
 

@@ -6,6 +6,8 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use openssl::ssl::SslContextBuilder;
+
 use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring, ssl_error_from_queue};
 use crate::callbacks::{self, PasswordSource, PasswordState, SniCallback};
 use crate::constants::Protocol;
@@ -309,59 +311,102 @@ impl SslContext {
             error_in_callback: false,
             callback_raised: false,
         };
+        let table = self.profile.mnemonic_table();
+        // The files are read, and the password asked for, on a scratch SSL_CTX before the
+        // lock is taken: reading may block (a FIFO, a slow file system) and the password
+        // callback may use this context, as in CPython. The scratch context loads as this one
+        // would (same method and security level, the only state OpenSSL's loaders consult
+        // besides the certificate slots); what it loaded is then applied to this context with
+        // the same OpenSSL calls the loaders make, which repeat the checks against this
+        // context's slots.
+        let method = ffi::method_for_protocol(self.protocol.0)
+            .ok_or_else(|| Error::value("invalid or unsupported protocol version"))?;
+        let mut scratch =
+            SslContextBuilder::new(method).map_err(|e| Error::from_stack(&e, table))?;
+        ffi::ctx_set_security_level(&mut scratch, self.with_ctx(ffi::ctx_security_level));
+        // The slot the chain file filled (leaf and chain, also after a failure part-way), and
+        // the step that failed: (errno right after it, as CPython reads it; the file it read).
+        let (chain_slot, failed) =
+            callbacks::with_password_callback(&mut scratch, &mut state, |ctx| {
+                ffi::err_clear();
+                ffi::errno_clear();
+                let ok = ffi::ctx_use_certificate_chain_file(ctx, &certfile);
+                let errno = ffi::errno_get();
+                let slot = ffi::ctx_current_slot(ffi::builder_ref(ctx));
+                if !ok {
+                    return (slot, Some((errno, cert_path)));
+                }
+                ffi::errno_clear();
+                if !ffi::ctx_use_private_key_file(ctx, keyfile.as_ref().unwrap_or(&certfile)) {
+                    return (
+                        slot,
+                        Some((ffi::errno_get(), key_path.unwrap_or(cert_path))),
+                    );
+                }
+                (slot, None)
+            });
+        // The error is taken now, from this thread's queue and errno as the scratch load left
+        // them, before anything else runs.
+        let outcome = match failed {
+            None => Ok(ffi::errno_get()),
+            Some((errno, path)) => Err(self.load_error(&mut state, errno, path)),
+        };
+        let key = ffi::ctx_current_slot(ffi::builder_ref(&scratch)).key;
+        drop(scratch);
         let mut core = self.write();
-        // Which step failed, and the errno right after it (CPython reads it there).
-        // The step that failed: (errno right after it, as CPython reads it; the file it read,
-        // or None for the key check).
-        let failed = callbacks::with_password_callback(&mut core.ctx, &mut state, |ctx| {
-            ffi::err_clear();
-            ffi::errno_clear();
-            if !ffi::ctx_use_certificate_chain_file(ctx, &certfile) {
-                return Some((ffi::errno_get(), Some(cert_path)));
-            }
-            ffi::errno_clear();
-            if !ffi::ctx_use_private_key_file(ctx, keyfile.as_ref().unwrap_or(&certfile)) {
-                return Some((ffi::errno_get(), Some(key_path.unwrap_or(cert_path))));
-            }
-            if !ffi::ctx_check_private_key(ffi::builder_ref(ctx)) {
-                return Some((0, None));
-            }
-            None
-        });
-        match failed {
-            None => Ok(()),
-            Some((_, None)) => Err(ssl_error_from_queue(self.profile.mnemonic_table())),
-            Some((errno, Some(path))) => match state.error.take() {
-                Some(e) => {
-                    ffi::err_clear();
-                    Err(
-                        if self.profile.py37_argument_quirks && state.error_in_callback {
-                            // 3.7 returned from its password callback with the exception still
-                            // set, which the interpreter reports as a SystemError.
-                            Error::system(if state.callback_raised {
-                                format!(
-                                    "<class '{}'> returned a result with an error set",
-                                    e.python_type()
-                                )
-                            } else {
-                                "PyEval_EvalFrameEx returned a result with an error set".to_string()
-                            })
-                        } else {
-                            e
-                        },
-                    )
-                }
-                _ if errno != 0 => {
-                    ffi::err_clear();
-                    // 3.15 names the file (gh-144249).
-                    Err(if self.profile.load_cert_chain_names_file {
-                        Error::os_fs_path(errno, path)
+        ffi::err_clear();
+        if let Some(leaf) = &chain_slot.leaf
+            && !ffi::ctx_use_certificate_and_chain(&mut core.ctx, leaf, &chain_slot.chain)
+        {
+            return Err(ssl_error_from_queue(table));
+        }
+        let key_errno = outcome?;
+        let Some(key) = key else {
+            return Err(ssl_error_from_queue(table));
+        };
+        // Checked against this context's certificate of the key's type, as OpenSSL checks.
+        if !ffi::ctx_use_private_key(&mut core.ctx, &key) {
+            let path = key_path.unwrap_or(cert_path);
+            return Err(self.load_error(&mut state, key_errno, path));
+        }
+        if !ffi::ctx_check_private_key(ffi::builder_ref(&core.ctx)) {
+            return Err(ssl_error_from_queue(table));
+        }
+        Ok(())
+    }
+
+    /// CPython's error for a failed step of `load_cert_chain` that read `path`: the password
+    /// callback's own error if it raised one, else `OSError` from `errno` if set, else the
+    /// `SSLError` of the queue.
+    fn load_error(&self, state: &mut PasswordState<'_>, errno: i32, path: &Path) -> Error {
+        match state.error.take() {
+            Some(e) => {
+                ffi::err_clear();
+                if self.profile.py37_argument_quirks && state.error_in_callback {
+                    // 3.7 returned from its password callback with the exception still set,
+                    // which the interpreter reports as a SystemError.
+                    Error::system(if state.callback_raised {
+                        format!(
+                            "<class '{}'> returned a result with an error set",
+                            e.python_type()
+                        )
                     } else {
-                        Error::os(errno, None)
+                        "PyEval_EvalFrameEx returned a result with an error set".to_string()
                     })
+                } else {
+                    e
                 }
-                _ => Err(ssl_error_from_queue(self.profile.mnemonic_table())),
-            },
+            }
+            None if errno != 0 => {
+                ffi::err_clear();
+                // 3.15 names the file (gh-144249).
+                if self.profile.load_cert_chain_names_file {
+                    Error::os_fs_path(errno, path)
+                } else {
+                    Error::os(errno, None)
+                }
+            }
+            None => ssl_error_from_queue(self.profile.mnemonic_table()),
         }
     }
 
@@ -657,13 +702,22 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_keylog_callback")]
     pub fn set_keylog_filename(&self, path: Option<&Path>) -> Result<()> {
+        // The file is opened first, without the lock: opening can block (a FIFO without a
+        // reader, a slow file system) and must not stop other threads using the context.
+        let opened = path
+            .map(|path| {
+                path_cstring(path)?;
+                callbacks::open_keylog(path)
+                    .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))
+            })
+            .transpose();
+        // CPython drops the old file before it opens the new one, so a failure leaves none.
         let mut core = self.write();
         callbacks::set_keylog(&mut core.ctx, &self.slots, None);
         core.keylog_filename = None;
-        let Some(path) = path else { return Ok(()) };
-        path_cstring(path)?;
-        let file = callbacks::open_keylog(path)
-            .map_err(|e| Error::os_path(e.raw_os_error().unwrap_or(libc::EIO), path))?;
+        let (Some(path), Some(file)) = (path, opened?) else {
+            return Ok(());
+        };
         callbacks::set_keylog(&mut core.ctx, &self.slots, Some(file));
         core.keylog_filename = Some(path.to_path_buf());
         Ok(())

@@ -407,6 +407,99 @@ pub(crate) fn ctx_use_private_key_file(ctx: &mut SslContextBuilder, file: &CStri
     }
 }
 
+/// `SSL_CTRL_CHAIN` / `SSL_CTRL_GET_CHAIN_CERTS` (ssl.h; `SSL_CTRL_CHAIN_CERT` is in
+/// openssl-sys).
+const SSL_CTRL_CHAIN: c_int = 88;
+const SSL_CTRL_GET_CHAIN_CERTS: c_int = 115;
+
+/// What `SSL_CTX_use_certificate_chain_file` left in `ctx`'s current certificate slot: the
+/// certificate (`SSL_CTX_get0_certificate`), the chain (`SSL_CTX_get0_chain_certs`) and the
+/// key (`SSL_CTX_get0_privatekey`), each with our own reference.
+pub(crate) struct CertSlot {
+    pub leaf: Option<X509>,
+    pub chain: Vec<X509>,
+    pub key: Option<openssl::pkey::PKey<openssl::pkey::Private>>,
+}
+
+/// The current certificate slot of `ctx` (see [`CertSlot`]).
+pub(crate) fn ctx_current_slot(ctx: &SslContextRef) -> CertSlot {
+    let mut chain = Vec::new();
+    // SAFETY: ctx is live and only read. The get0 calls return pointers owned by ctx (or
+    // NULL); each object is up-referenced (to_owned) before ctx can change.
+    unsafe {
+        let leaf = sys::SSL_CTX_get0_certificate(ctx.as_ptr());
+        let key = sys::SSL_CTX_get0_privatekey(ctx.as_ptr());
+        let mut sk: *mut sys::stack_st_X509 = ptr::null_mut();
+        sys::SSL_CTX_ctrl(
+            ctx.as_ptr(),
+            SSL_CTRL_GET_CHAIN_CERTS,
+            0,
+            (&mut sk as *mut *mut sys::stack_st_X509).cast(),
+        );
+        if !sk.is_null() {
+            for i in 0..sys::OPENSSL_sk_num(sk.cast()) {
+                let x = sys::OPENSSL_sk_value(sk.cast(), i) as *mut sys::X509;
+                if !x.is_null() {
+                    chain.push(X509Ref::from_ptr(x).to_owned());
+                }
+            }
+        }
+        let key = (!key.is_null()).then(|| {
+            sys::EVP_PKEY_up_ref(key);
+            openssl::pkey::PKey::from_ptr(key)
+        });
+        CertSlot {
+            leaf: (!leaf.is_null()).then(|| X509Ref::from_ptr(leaf).to_owned()),
+            chain,
+            key,
+        }
+    }
+}
+
+/// What `SSL_CTX_use_certificate_chain_file` does to `ctx` once it has read `leaf` and
+/// `chain`: `SSL_CTX_use_certificate`, `SSL_CTX_clear_chain_certs`, then each chain
+/// certificate added to the leaf's slot. False at the first step OpenSSL refuses, with the
+/// reason queued (what was done before stays done, as there).
+pub(crate) fn ctx_use_certificate_and_chain(
+    ctx: &mut SslContextBuilder,
+    leaf: &X509Ref,
+    chain: &[X509],
+) -> bool {
+    // SAFETY: exclusive ctx access; OpenSSL takes its own reference to each certificate
+    // (use_certificate up-refs, add1 is add0 plus an up-ref).
+    unsafe {
+        if sys::SSL_CTX_use_certificate(ctx.as_ptr(), leaf.as_ptr()) != 1 {
+            return false;
+        }
+        if sys::SSL_CTX_ctrl(ctx.as_ptr(), SSL_CTRL_CHAIN, 0, ptr::null_mut()) == 0 {
+            return false;
+        }
+        chain.iter().all(|x| {
+            sys::SSL_CTX_ctrl(ctx.as_ptr(), sys::SSL_CTRL_CHAIN_CERT, 1, x.as_ptr().cast()) == 1
+        })
+    }
+}
+
+/// `SSL_CTX_use_PrivateKey`.
+pub(crate) fn ctx_use_private_key(
+    ctx: &mut SslContextBuilder,
+    key: &openssl::pkey::PKeyRef<openssl::pkey::Private>,
+) -> bool {
+    // SAFETY: exclusive ctx access; OpenSSL takes its own reference to the key.
+    unsafe { sys::SSL_CTX_use_PrivateKey(ctx.as_ptr(), key.as_ptr()) == 1 }
+}
+
+/// `SSL_CTX_get_security_level` / `SSL_CTX_set_security_level`.
+pub(crate) fn ctx_security_level(ctx: &SslContextRef) -> c_int {
+    // SAFETY: reads one field of the live ctx.
+    unsafe { sys::SSL_CTX_get_security_level(ctx.as_ptr()) }
+}
+
+pub(crate) fn ctx_set_security_level(ctx: &mut SslContextBuilder, level: c_int) {
+    // SAFETY: exclusive ctx access.
+    unsafe { sys::SSL_CTX_set_security_level(ctx.as_ptr(), level) }
+}
+
 /// `SSL_CTX_check_private_key`.
 pub(crate) fn ctx_check_private_key(ctx: &SslContextRef) -> bool {
     // SAFETY: reads the ctx's certificate and key.
