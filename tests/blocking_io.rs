@@ -175,3 +175,65 @@ fn endless_files_fail_at_once() {
     assert!(took < Duration::from_secs(1), "/dev/zero took {took:?}");
     assert!(grown < 8 * 1024, "/dev/zero grew RSS by {grown} KiB");
 }
+
+/// A panic payload whose `Drop` panics again.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the payload's Drop panics too");
+    }
+}
+
+#[test]
+fn a_panic_whose_payload_panics_on_drop_does_not_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, keycert) = pems();
+    let key = openssl::pkey::PKey::private_key_from_pem(&keycert).unwrap();
+    let cert = openssl::x509::X509::from_pem(&keycert).unwrap();
+    let mut file = cert.to_pem().unwrap();
+    file.extend(
+        key.private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
+            .unwrap(),
+    );
+    let path = dir.path().join("encrypted.pem");
+    std::fs::write(&path, &file).unwrap();
+
+    // The password callback: the load fails, the process goes on.
+    let ctx = Arc::new(SslContext::new(PROTOCOL_TLS_SERVER).unwrap());
+    let mut cb = || -> pyssl::Result<Vec<u8>> { std::panic::panic_any(Bomb) };
+    let e = ctx
+        .load_cert_chain(&path, None, Some(Password::Callback(&mut cb)))
+        .expect_err("a password callback that panics gives no password");
+    assert_eq!(
+        (e.python_type(), e.python_str().as_str()),
+        ("SystemError", "the password callback panicked")
+    );
+
+    // The SNI callback: the handshake fails with CPython's alert for a raising callback.
+    let keyfile = dir.path().join("plain.pem");
+    std::fs::write(&keyfile, &keycert).unwrap();
+    ctx.load_cert_chain(&keyfile, None, None).unwrap();
+    ctx.set_sni_callback(Some(Arc::new(|_conn, _name, _ctx| {
+        std::panic::panic_any(Bomb)
+    })))
+    .unwrap();
+    let client = Arc::new(SslContext::new(PROTOCOL_TLS_CLIENT).unwrap());
+    client.set_check_hostname(false);
+    client.set_verify_mode(pyssl::CERT_NONE).unwrap();
+    let (ci, co, si, so) = (
+        pyssl::MemoryBio::new(),
+        pyssl::MemoryBio::new(),
+        pyssl::MemoryBio::new(),
+        pyssl::MemoryBio::new(),
+    );
+    let mut c = client.wrap_bio(&ci, &co, false, Some("localhost")).unwrap();
+    let mut s = ctx.wrap_bio(&si, &so, true, None).unwrap();
+    let _ = c.do_handshake();
+    si.write(&co.read(None)).unwrap();
+    let e = s.do_handshake().expect_err("the SNI callback panicked");
+    assert_eq!(e.python_type(), "SSLError", "{e}");
+    ci.write(&so.read(None)).unwrap();
+    let e = c.do_handshake().expect_err("the server sent an alert");
+    assert!(e.python_str().contains("HANDSHAKE_FAILURE"), "{e}");
+}

@@ -108,7 +108,9 @@ pub enum Password<'a> {
     /// `password="..."` or `password=b"..."`: the password itself (a `str` is UTF-8 encoded).
     Bytes(&'a [u8]),
     /// `password=callable`: asked only if OpenSSL needs the password; its error propagates
-    /// unchanged.
+    /// unchanged. It runs without the context's lock, so it may use the context, as a Python
+    /// callback may. A panic in it fails the load like an error it returned, with
+    /// `SystemError: the password callback panicked` (the panic does not cross OpenSSL).
     Callback(&'a mut dyn FnMut() -> Result<Vec<u8>>),
 }
 

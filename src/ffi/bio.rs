@@ -33,6 +33,18 @@ pub(crate) struct BioState<S> {
     pub(crate) eof: bool,
 }
 
+impl<S> BioState<S> {
+    /// Keep the first panic the transport raised during an OpenSSL call, to resume after it;
+    /// a later one's payload is dropped safely (this runs inside a C callback).
+    pub(crate) fn keep_panic(&mut self, payload: Box<dyn Any + Send>) {
+        if self.panic.is_none() {
+            self.panic = Some(payload);
+        } else {
+            callbacks::drop_payload(payload);
+        }
+    }
+}
+
 /// `BIO_get_data` of one of pyssl's transport BIOs.
 ///
 /// # Safety

@@ -8,7 +8,6 @@
 
 use std::cmp::Ordering;
 use std::ffi::{CStr, c_char, c_int, c_long, c_void};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
 
@@ -608,7 +607,7 @@ unsafe fn notify<O: LookupObserver>(
         let store = X509StoreRef::from_ptr(store);
         let name = X509NameRef::from_ptr(name.cast_mut());
         // No panic may unwind into OpenSSL; an observer that panics only loses the note.
-        let _ = catch_unwind(AssertUnwindSafe(|| O::observe(ssl_ctx, store, kind, name)));
+        let _ = crate::callbacks::catch(|| O::observe(ssl_ctx, store, kind, name));
     }
 }
 
