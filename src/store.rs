@@ -153,6 +153,7 @@ use openssl::x509::{X509, X509NameRef};
 use crate::context::CertStoreStats;
 use crate::error::{Error, Result};
 use crate::ffi;
+use crate::ffi::helgrind::Annotated;
 use crate::ffi::store::{self as raw, ObjKind, StoreObj};
 
 /// Drop every shared default store, so that the next context that loads the default
@@ -761,16 +762,23 @@ impl raw::LookupObserver for Attribution {
 // Locks that survive a panic elsewhere (the data they guard stays consistent: every update
 // is a single assignment or push).
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+// The locks below guard what the lookup hooks read during handshakes (a context's trust
+// state) and the shared stores; under `--cfg pyssl_helgrind` they are announced to helgrind
+// like the context's own lock (see `ffi::helgrind`).
+
+fn lock<T>(m: &Mutex<T>) -> Annotated<MutexGuard<'_, T>> {
+    let guard = m.lock().unwrap_or_else(|p| p.into_inner());
+    ffi::helgrind::acquired(guard, m, true)
 }
 
-fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|p| p.into_inner())
+fn read<T>(l: &RwLock<T>) -> Annotated<RwLockReadGuard<'_, T>> {
+    let guard = l.read().unwrap_or_else(|p| p.into_inner());
+    ffi::helgrind::acquired(guard, l, false)
 }
 
-fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|p| p.into_inner())
+fn write<T>(l: &RwLock<T>) -> Annotated<RwLockWriteGuard<'_, T>> {
+    let guard = l.write().unwrap_or_else(|p| p.into_inner());
+    ffi::helgrind::acquired(guard, l, true)
 }
 
 #[cfg(test)]

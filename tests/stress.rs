@@ -635,11 +635,12 @@ fn one_context_serves_8_threads_while_reconfigured() {
         configs[0], KINDS[0].name
     );
     // The server starts with no ALPN list: the reconfiguring thread sets it for the first
-    // time while handshakes are running. The three known exceptions of the threading model
-    // (src/context/mod.rs) are set up before the threads start: the first SNI callback and
-    // the first key log file (their trampolines stay installed, doing nothing once the
-    // setting is removed) and the first load from a file (which adds the file lookup to the
-    // store).
+    // time while handshakes are running. The known windows of the threading model
+    // (src/context/mod.rs) are kept shut here, as a careful server keeps them: the first SNI
+    // callback and the first key log file are set before the threads start (their
+    // trampolines stay installed, doing nothing once the setting is removed), and the store
+    // is the context's own from the start. `admitted_windows_while_handshakes_run` opens
+    // them.
     let server = Arc::new(new_server_ctx(&certs));
     server
         .set_sni_callback(sni_callback("pass", &other))
@@ -1012,4 +1013,262 @@ fn alpn_selection_while_the_list_is_replaced() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// -- the admitted race windows, hit while handshakes run ---------------------------------------
+
+/// One in-memory handshake between `client` and `server`: the client's outcome (`"ok"` or the
+/// error's class, text and verify code), read only by comparison with serial runs.
+fn memory_handshake(server: &Arc<SslContext>, client: &Arc<SslContext>) -> Value {
+    use pyssl::MemoryBio;
+    let (ci, co, si, so) = (
+        MemoryBio::new(),
+        MemoryBio::new(),
+        MemoryBio::new(),
+        MemoryBio::new(),
+    );
+    let mut c = client.wrap_bio(&ci, &co, false, Some("localhost")).unwrap();
+    let mut s = server.wrap_bio(&si, &so, true, None).unwrap();
+    let (mut cres, mut sdone) = (None, false);
+    for _ in 0..10 {
+        if cres.is_none() {
+            match c.do_handshake() {
+                Ok(()) => cres = Some(json!("ok")),
+                Err(e) if e.python_type() == "SSLWantReadError" => {}
+                Err(e) => cres = Some(json!([e.python_type(), e.python_str(), e.verify_code()])),
+            }
+        }
+        si.write(&co.read(None)).unwrap();
+        if !sdone {
+            sdone = !matches!(s.do_handshake(), Err(e) if e.python_type() == "SSLWantReadError");
+        }
+        ci.write(&so.read(None)).unwrap();
+        if cres.is_some() && sdone {
+            break;
+        }
+    }
+    cres.unwrap_or_else(|| json!("stuck"))
+}
+
+/// A handshake over sockets through a relay in this thread: both ends are blocked inside
+/// OpenSSL, the client waiting for the server's answer and the server for the ClientHello,
+/// when `between` runs; the ClientHello is passed on only after it. The client's outcome.
+fn late_pair(server: &Arc<SslContext>, client: &Arc<SslContext>, between: impl FnOnce()) -> String {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    let (c_app, c_net) = UnixStream::pair().unwrap();
+    let (s_app, s_net) = UnixStream::pair().unwrap();
+    let (srv, cli) = (server.clone(), client.clone());
+    let server_side = thread::spawn(move || {
+        if let Ok(mut s) = srv.wrap_socket(s_app, true, None) {
+            let _ = s.sendall(GREETING);
+        }
+    });
+    let client_side = thread::spawn(move || {
+        short(&match cli.wrap_socket(c_app, false, Some("localhost")) {
+            Ok(_) => json!("ok"),
+            Err(e) => json!([e.python_type(), e.python_str(), e.verify_code()]),
+        })
+    });
+    let mut hello = vec![0u8; 16 * 1024];
+    let n = (&c_net).read(&mut hello).expect("the ClientHello");
+    between();
+    (&s_net).write_all(&hello[..n]).unwrap();
+    let relay = |mut from: UnixStream, mut to: UnixStream| {
+        thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(Shutdown::Write);
+        })
+    };
+    let up = relay(c_net.try_clone().unwrap(), s_net.try_clone().unwrap());
+    let down = relay(s_net, c_net);
+    let outcome = client_side.join().expect("late client");
+    server_side.join().expect("late server");
+    let _ = (up.join(), down.join());
+    outcome
+}
+
+/// An in-memory handshake whose server has answered and whose client has not yet read the
+/// answer when `between` runs, on a thread that learns of it only through OpenSSL's unlocked
+/// reads (the flag is an atomic, which gives helgrind no happens-before): the client's
+/// verification, after `between`, is the first thing that reads the context again. The
+/// client's outcome.
+fn late_verification(
+    server: &Arc<SslContext>,
+    client: &Arc<SslContext>,
+    between: impl FnOnce(),
+) -> String {
+    let go = Arc::new(AtomicBool::new(false));
+    let late = {
+        let (server, client, go) = (server.clone(), client.clone(), go.clone());
+        thread::spawn(move || {
+            use pyssl::MemoryBio;
+            let (ci, co, si, so) = (
+                MemoryBio::new(),
+                MemoryBio::new(),
+                MemoryBio::new(),
+                MemoryBio::new(),
+            );
+            let mut c = client.wrap_bio(&ci, &co, false, Some("localhost")).unwrap();
+            let mut s = server.wrap_bio(&si, &so, true, None).unwrap();
+            let _ = c.do_handshake();
+            si.write(&co.read(None)).unwrap();
+            let _ = s.do_handshake();
+            ci.write(&so.read(None)).unwrap();
+            go.store(true, Ordering::Relaxed);
+            while go.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            short(&match c.do_handshake() {
+                Ok(()) => json!("ok"),
+                Err(e) => json!([e.python_type(), e.python_str(), e.verify_code()]),
+            })
+        })
+    };
+    while !go.load(Ordering::Relaxed) {
+        thread::yield_now();
+    }
+    between();
+    go.store(false, Ordering::Relaxed);
+    late.join().expect("late verification")
+}
+
+/// Every window that `src/context/mod.rs` and SECURITY.md admit, opened while handshakes of
+/// the same contexts run on three other threads, and each also met deterministically by one
+/// connection whose handshake began before the change and reads the changed state after it
+/// (ci/stress runs this under helgrind, which must report each window and nothing else;
+/// `ci/helgrind-windows.py` classifies every report):
+///
+/// 1. the first SNI callback of a server context;
+/// 2. the first key log file of a context;
+/// 3. the swap of a context's store pointer (to the shared default store, then to a private
+///    copy at the first `cadata`);
+/// 4. a `capath` added to a store that verifications are searching, and the default lookups
+///    added by `load_default_certs` to a store of the context's own.
+///
+/// Each handshake must end as it ends serially before or after the changes (the serial
+/// outcomes themselves are compared with CPython by tests/handshake).
+#[test]
+fn admitted_windows_while_handshakes_run() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rounds = env_usize("PYSSL_STRESS_WINDOW_ROUNDS", 20);
+    let certs = make_certs();
+    let server_ca_pem = std::fs::read_to_string(&certs.server_ca).unwrap();
+    let capath = certs.dir.path().join("capath");
+    std::fs::create_dir(&capath).unwrap();
+    let keylog = certs.dir.path().join("window-keys.log");
+    let client_new = || {
+        let c = SslContext::with_profile(Protocol::PROTOCOL_TLS_CLIENT, PROFILE).unwrap();
+        // The shared default store (the system bundle, which does not hold the test CA).
+        c.load_default_certs(pyssl::Purpose::SERVER_AUTH).unwrap();
+        Arc::new(c)
+    };
+    let server_new = || Arc::new(new_server_ctx(&certs));
+    let trust = |c: &SslContext| {
+        c.load_verify_locations(None, None, Some(CaData::Pem(&server_ca_pem)))
+            .unwrap()
+    };
+    // The outcomes a handshake may have: the client before and after it trusts the CA.
+    let mut allowed = BTreeSet::new();
+    let (s, c) = (server_new(), client_new());
+    allowed.insert(short(&memory_handshake(&s, &c)));
+    trust(&c);
+    allowed.insert(short(&memory_handshake(&s, &c)));
+    assert_eq!(allowed.len(), 2, "{allowed:?}");
+
+    let mut seen = BTreeMap::<String, usize>::new();
+    for _ in 0..rounds {
+        let (server, client) = (server_new(), client_new());
+        let started = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let (server, client) = (server.clone(), client.clone());
+                let (started, stop) = (started.clone(), stop.clone());
+                thread::spawn(move || {
+                    let mut out = Vec::new();
+                    while !stop.load(Ordering::Relaxed) || out.len() < 2 {
+                        started.fetch_add(1, Ordering::Relaxed);
+                        out.push(short(&memory_handshake(&server, &client)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        while started.load(Ordering::Relaxed) < 3 {
+            thread::yield_now();
+        }
+        // A connection pair whose handshakes are inside OpenSSL, each blocked on its socket,
+        // while the changes are made: the test relays the ClientHello only afterwards, so the
+        // server reads the first SNI callback and the first key log callback, and the client
+        // the swapped store pointer, within one `SSL_do_handshake` that began before them,
+        // with no lock between (socket I/O gives helgrind no happens-before either). The
+        // other threads' handshakes meet the windows only by chance.
+        // One window per pair, each on contexts of its own: a callback pyssl runs inside the
+        // handshake takes a lock, which would order what follows it.
+        let fresh = server_new();
+        let late = late_pair(&fresh, &client_new(), || {
+            fresh
+                .set_sni_callback(Some(Arc::new(|_, _, _| None)))
+                .unwrap();
+        });
+        *seen.entry(late).or_default() += 1;
+        let fresh = server_new();
+        let late = late_pair(&fresh, &client_new(), || {
+            fresh.set_keylog_filename(Some(&keylog)).unwrap();
+        });
+        *seen.entry(late).or_default() += 1;
+        // The first swap (to the shared default store): the second one (in `trust`) parses
+        // the CA after it, through OpenSSL's global decoder locks, which the client's own
+        // parsing then takes, and that orders the swap before its read in helgrind's eyes.
+        let fresh =
+            Arc::new(SslContext::with_profile(Protocol::PROTOCOL_TLS_CLIENT, PROFILE).unwrap());
+        let late = late_verification(&server_new(), &fresh, || {
+            fresh
+                .load_default_certs(pyssl::Purpose::SERVER_AUTH)
+                .unwrap()
+        });
+        *seen.entry(late).or_default() += 1;
+        // A directory added to the lookups of a store (its own, already) that the client's
+        // verification then walks: the client trusts another CA only, so the search for the
+        // server's issuer goes through the lookups.
+        let fresh =
+            Arc::new(SslContext::with_profile(Protocol::PROTOCOL_TLS_CLIENT, PROFILE).unwrap());
+        fresh
+            .load_verify_locations(None, None, Some(CaData::Pem(&certs.client_ca_pems[0])))
+            .unwrap();
+        let late = late_verification(&server_new(), &fresh, || {
+            fresh
+                .load_verify_locations(None, Some(&capath), None)
+                .unwrap()
+        });
+        *seen.entry(late).or_default() += 1;
+        server
+            .set_sni_callback(Some(Arc::new(|_, _, _| None)))
+            .unwrap();
+        server.set_keylog_filename(Some(&keylog)).unwrap();
+        trust(&client);
+        client
+            .load_verify_locations(None, Some(&capath), None)
+            .unwrap();
+        client
+            .load_default_certs(pyssl::Purpose::SERVER_AUTH)
+            .unwrap();
+        server
+            .load_verify_locations(None, Some(&capath), None)
+            .unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for w in workers {
+            for outcome in w.join().expect("handshake thread") {
+                *seen.entry(outcome).or_default() += 1;
+            }
+        }
+    }
+    eprintln!("windows: {rounds} rounds, outcomes {seen:?}");
+    for outcome in seen.keys() {
+        assert!(
+            allowed.contains(outcome),
+            "{outcome} is not a serial outcome: {allowed:?}"
+        );
+    }
 }

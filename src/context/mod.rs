@@ -39,36 +39,61 @@
 //!   trampoline installed once whose target lives in a mutex-guarded slot (key log, ALPN
 //!   selection, SNI; see `callbacks`). The ALPN trampoline is installed when the context is
 //!   created, before any other thread can see it;
-//! * the password callback of `load_cert_chain` is installed only for the duration of that
-//!   call, under the write lock, and only `SSL_CTX_use_*` calls of that same call use it.
+//! * setters that read files (`load_verify_locations`, `load_cert_chain`, `load_dh_params`,
+//!   `load_default_certs` and the shared default store's first parse, `keylog_filename`) do
+//!   their I/O, parsing and password prompting *before* taking the write lock, on a scratch
+//!   `X509_STORE` or `SSL_CTX` of their own where OpenSSL needs one, and apply the result
+//!   under it with the calls OpenSSL's loaders make. A FIFO or a slow file system therefore
+//!   blocks only the caller (CPython releases the GIL there), and a password callback, which
+//!   is installed on the scratch `SSL_CTX` only, may use the context, as in CPython.
 //!
 //! `SslContext` is therefore `Send + Sync`, and all methods take `&self`, like Python's.
 //!
-//! Known exceptions, where OpenSSL reads context state without a lock while pyssl changes it
-//! (`tests/stress.rs` run under helgrind by `ci/stress` finds exactly these, see
-//! `ci/helgrind.supp`):
+//! Known exceptions, where OpenSSL reads context state without a lock while pyssl changes it.
+//! These are all the windows there are; `admitted_windows_while_handshakes_run` in
+//! `tests/stress.rs` opens each of them while handshakes run, and `ci/stress` runs it under
+//! helgrind, which must report each of them and nothing else (`ci/helgrind-windows.py`
+//! assigns every report to its window):
 //!
-//! * the SNI trampoline is installed only when a callback is first set, as CPython installs
-//!   its own, because its mere presence changes which certificates OpenSSL's server considers
-//!   (see `callbacks::set_sni`). Setting the first SNI callback of a context while one of its
-//!   server connections is between `SSL_new` and reading the ClientHello is an unsynchronised
-//!   store of one aligned pointer, read once by that handshake: it sees the callback or not,
-//!   as if the handshake had started a moment later or earlier. CPython does the same (and
-//!   rewrites the pointer on every assignment);
-//! * the key-log trampoline is installed only when a key log file is first set, as CPython
-//!   installs its own, because with it OpenSSL formats every handshake secret as text, file
-//!   or no file (about 5 % of a handshake, see `callbacks::set_keylog`). Setting the first
-//!   `keylog_filename` of a context while one of its connections handshakes is the same
-//!   unsynchronised store of one aligned pointer, read at each secret: that handshake logs
-//!   its secrets from that point on, or not at all. CPython does the same (and clears the
-//!   pointer again when the file is unset);
-//! * `load_verify_locations(cafile=...)` / `(capath=...)` make OpenSSL add a lookup method to
-//!   the store the first time (and, for `capath`, every new directory), which OpenSSL does
-//!   without the store's lock, while a verification in progress on another thread iterates
-//!   the same lists without it too. Loading from files into a context that is verifying
-//!   certificates on other threads at that moment is therefore racy inside OpenSSL, in pyssl
-//!   as in CPython; `cadata` (and `load_verify_locations` before the connections start) is
-//!   not.
+//! * **The first SNI callback** (CPython has the same window). The SNI trampoline is installed
+//!   only when a callback is first set, as CPython installs its own, because its mere presence
+//!   changes which certificates OpenSSL's server considers (see `callbacks::set_sni`). Setting
+//!   the first SNI callback of a context while one of its server connections is between
+//!   `SSL_new` and reading the ClientHello is an unsynchronised store of one aligned pointer,
+//!   read once by that handshake: it sees the callback or not, as if the handshake had started
+//!   a moment later or earlier. CPython does the same (and rewrites the pointer on every
+//!   assignment).
+//! * **The first key log file** (CPython has the same window). The key-log trampoline is
+//!   installed only when a key log file is first set, as CPython installs its own, because with
+//!   it OpenSSL formats every handshake secret as text, file or no file (about 5 % of a
+//!   handshake, see `callbacks::set_keylog`). Setting the first `keylog_filename` of a context
+//!   while one of its connections handshakes is the same unsynchronised store of one aligned
+//!   pointer, read at each secret: that handshake logs its secrets from that point on, or not
+//!   at all. CPython does the same (and clears the pointer again when the file is unset).
+//! * **Lookups added to a store being searched** (CPython has the same window, and one more).
+//!   `load_verify_locations(capath=...)` makes OpenSSL add the hashed-directory lookup to the
+//!   store the first time and the directory to that lookup's list every time, and
+//!   `load_default_certs()` on a context whose store is already its own (after `cadata`, say)
+//!   adds the default lookups. OpenSSL changes those lists without the store's lock while a
+//!   verification on another thread walks them without it too, so adding a directory to a
+//!   context that is verifying certificates at that moment is racy inside OpenSSL, in pyssl
+//!   as in CPython. (CPython's `cafile` adds the file lookup the same way; pyssl loads a
+//!   `cafile` through a scratch store and adds only its certificates, under the store's lock,
+//!   so `cafile` and `cadata` are free of it.)
+//! * **The default store's pointer** (pyssl's own: CPython never replaces a context's store).
+//!   A context's `SSL_CTX` points at a shared default store after its first
+//!   `load_default_certs`, and at a private copy after its first change of trust while
+//!   sharing (see [`crate::store`]). Each swap is one aligned pointer written under the write
+//!   lock, so never during `SSL_new` or another mutation, but a verification already running
+//!   on another thread reads `ctx->cert_store` without it: it finds the old store or the new
+//!   one, both kept alive until the `SSL_CTX` is freed, and ends as if the change had come a
+//!   moment later or earlier. `create_default_context()` makes the first swap before any
+//!   connection exists; only a later `load_verify_locations` or `load_default_certs` (with
+//!   changed paths) on a context whose connections are verifying can meet the second. The
+//!   new store is filled before the swap and published with a release fence.
+//!
+//! One race is OpenSSL's alone: a certificate added to a store while verifications run may
+//! have its cached extension flags filled by two of them at once (both compute the same).
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};

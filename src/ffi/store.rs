@@ -504,6 +504,11 @@ pub(crate) fn ctx_replace_cert_store(
         }
         let new_ptr = new.as_ptr();
         std::mem::forget(new);
+        // A handshake on another thread may read the pointer without a lock (the documented
+        // window): everything written into the new store must be visible before the pointer
+        // is. Its reads depend on the pointer they load, which orders them on every CPU Rust
+        // targets.
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
         sys::SSL_CTX_set_cert_store(ctx.as_ptr(), new_ptr);
         Some(X509Store::from_ptr(old))
     }
