@@ -91,6 +91,22 @@ fn fifo_keylog_blocks_only_its_caller() {
     assert_prompt("keylog FIFO", answered);
 }
 
+/// `encrypted.pem` in `dir`: a server certificate and its key encrypted with the password
+/// "pw"; and the same certificate and key in clear (PEM).
+fn encrypted_keycert(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let (_, keycert) = pems();
+    let key = openssl::pkey::PKey::private_key_from_pem(&keycert).unwrap();
+    let cert = openssl::x509::X509::from_pem(&keycert).unwrap();
+    let mut file = cert.to_pem().unwrap();
+    file.extend(
+        key.private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
+            .unwrap(),
+    );
+    let path = dir.join("encrypted.pem");
+    std::fs::write(&path, file).unwrap();
+    (path, keycert)
+}
+
 /// Runs `f` on a thread; fails (instead of hanging) if it has not finished in 20 s.
 fn without_deadlock<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
@@ -104,17 +120,7 @@ fn without_deadlock<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send 
 #[test]
 fn password_callback_may_use_its_own_context() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, keycert) = pems();
-    // The key encrypted with the password "pw".
-    let key = openssl::pkey::PKey::private_key_from_pem(&keycert).unwrap();
-    let cert = openssl::x509::X509::from_pem(&keycert).unwrap();
-    let mut file = cert.to_pem().unwrap();
-    file.extend(
-        key.private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
-            .unwrap(),
-    );
-    let path: PathBuf = dir.path().join("encrypted.pem");
-    std::fs::write(&path, file).unwrap();
+    let (path, _) = encrypted_keycert(dir.path());
     let ctx = Arc::new(SslContext::new(PROTOCOL_TLS_SERVER).unwrap());
     let before = ctx.get_ciphers().unwrap().len();
     let c = ctx.clone();
@@ -138,21 +144,11 @@ fn password_callback_may_use_its_own_context() {
     );
 }
 
-/// Resident memory of this process, in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[test]
 fn endless_files_fail_at_once() {
     let server = SslContext::new(PROTOCOL_TLS_SERVER).unwrap();
     let zero = Path::new("/dev/zero");
-    let before = rss_kib();
+    let before = common::rss_kib();
     let start = Instant::now();
     let errors = [
         (
@@ -163,7 +159,7 @@ fn endless_files_fail_at_once() {
         ("DH params", server.load_dh_params(zero)),
     ];
     let took = start.elapsed();
-    let grown = rss_kib().saturating_sub(before);
+    let grown = common::rss_kib().saturating_sub(before);
     for (what, r) in &errors {
         // The texts are CPython's (compared live in tests/hostile.rs and tests/differential).
         let e = r.as_ref().expect_err(what);
@@ -188,16 +184,7 @@ impl Drop for Bomb {
 #[test]
 fn a_panic_whose_payload_panics_on_drop_does_not_abort() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, keycert) = pems();
-    let key = openssl::pkey::PKey::private_key_from_pem(&keycert).unwrap();
-    let cert = openssl::x509::X509::from_pem(&keycert).unwrap();
-    let mut file = cert.to_pem().unwrap();
-    file.extend(
-        key.private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
-            .unwrap(),
-    );
-    let path = dir.path().join("encrypted.pem");
-    std::fs::write(&path, &file).unwrap();
+    let (path, keycert) = encrypted_keycert(dir.path());
 
     // The password callback: the load fails, the process goes on.
     let ctx = Arc::new(SslContext::new(PROTOCOL_TLS_SERVER).unwrap());
@@ -221,19 +208,15 @@ fn a_panic_whose_payload_panics_on_drop_does_not_abort() {
     let client = Arc::new(SslContext::new(PROTOCOL_TLS_CLIENT).unwrap());
     client.set_check_hostname(false);
     client.set_verify_mode(pyssl::CERT_NONE).unwrap();
-    let (ci, co, si, so) = (
-        pyssl::MemoryBio::new(),
-        pyssl::MemoryBio::new(),
-        pyssl::MemoryBio::new(),
-        pyssl::MemoryBio::new(),
-    );
-    let mut c = client.wrap_bio(&ci, &co, false, Some("localhost")).unwrap();
-    let mut s = ctx.wrap_bio(&si, &so, true, None).unwrap();
-    let _ = c.do_handshake();
-    si.write(&co.read(None)).unwrap();
-    let e = s.do_handshake().expect_err("the SNI callback panicked");
+    let mut pair = common::MemoryPair::new(&ctx, &client);
+    let _ = pair.client_step();
+    pair.to_server();
+    let e = pair
+        .s
+        .do_handshake()
+        .expect_err("the SNI callback panicked");
     assert_eq!(e.python_type(), "SSLError", "{e}");
-    ci.write(&so.read(None)).unwrap();
-    let e = c.do_handshake().expect_err("the server sent an alert");
+    pair.to_client();
+    let e = pair.c.do_handshake().expect_err("the server sent an alert");
     assert!(e.python_str().contains("HANDSHAKE_FAILURE"), "{e}");
 }

@@ -537,15 +537,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn vm_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status")
-}
-
 /// An outcome as the key it is counted under.
 fn short(v: &Value) -> String {
     v.to_string()
@@ -677,7 +668,7 @@ fn one_context_serves_8_threads_while_reconfigured() {
     // Each thread keeps its own tallies and hands them back through `join`, so the harness
     // shares nothing but the counters above (a helgrind run then sees only pyssl's sharing).
     type Seen = BTreeMap<(&'static str, usize, String), usize>;
-    let mut rss: Vec<(usize, u64)> = vec![(0, vm_rss_kib())];
+    let mut rss: Vec<(usize, u64)> = vec![(0, common::rss_kib())];
 
     let mut servers = Vec::new();
     for (k, listener) in listeners.into_iter().enumerate() {
@@ -811,7 +802,7 @@ fn one_context_serves_8_threads_while_reconfigured() {
                 }
                 let n = done.fetch_add(1, Ordering::SeqCst) + 1;
                 if n % round == 0 {
-                    rss.push((n, vm_rss_kib()));
+                    rss.push((n, common::rss_kib()));
                     wait_until(&|| cycles.load(Ordering::SeqCst) >= n / round);
                 }
             }
@@ -1020,29 +1011,18 @@ fn alpn_selection_while_the_list_is_replaced() {
 /// One in-memory handshake between `client` and `server`: the client's outcome (`"ok"` or the
 /// error's class, text and verify code), read only by comparison with serial runs.
 fn memory_handshake(server: &Arc<SslContext>, client: &Arc<SslContext>) -> Value {
-    use pyssl::MemoryBio;
-    let (ci, co, si, so) = (
-        MemoryBio::new(),
-        MemoryBio::new(),
-        MemoryBio::new(),
-        MemoryBio::new(),
-    );
-    let mut c = client.wrap_bio(&ci, &co, false, Some("localhost")).unwrap();
-    let mut s = server.wrap_bio(&si, &so, true, None).unwrap();
+    let mut pair = common::MemoryPair::new(server, client);
     let (mut cres, mut sdone) = (None, false);
     for _ in 0..10 {
         if cres.is_none() {
-            match c.do_handshake() {
-                Ok(()) => cres = Some(json!("ok")),
-                Err(e) if e.python_type() == "SSLWantReadError" => {}
-                Err(e) => cres = Some(json!([e.python_type(), e.python_str(), e.verify_code()])),
-            }
+            cres = pair.client_step();
         }
-        si.write(&co.read(None)).unwrap();
+        pair.to_server();
         if !sdone {
-            sdone = !matches!(s.do_handshake(), Err(e) if e.python_type() == "SSLWantReadError");
+            sdone =
+                !matches!(pair.s.do_handshake(), Err(e) if e.python_type() == "SSLWantReadError");
         }
-        ci.write(&so.read(None)).unwrap();
+        pair.to_client();
         if cres.is_some() && sdone {
             break;
         }
@@ -1102,27 +1082,16 @@ fn late_verification(
     let late = {
         let (server, client, go) = (server.clone(), client.clone(), go.clone());
         thread::spawn(move || {
-            use pyssl::MemoryBio;
-            let (ci, co, si, so) = (
-                MemoryBio::new(),
-                MemoryBio::new(),
-                MemoryBio::new(),
-                MemoryBio::new(),
-            );
-            let mut c = client.wrap_bio(&ci, &co, false, Some("localhost")).unwrap();
-            let mut s = server.wrap_bio(&si, &so, true, None).unwrap();
-            let _ = c.do_handshake();
-            si.write(&co.read(None)).unwrap();
-            let _ = s.do_handshake();
-            ci.write(&so.read(None)).unwrap();
+            let mut pair = common::MemoryPair::new(&server, &client);
+            let _ = pair.client_step();
+            pair.to_server();
+            let _ = pair.s.do_handshake();
+            pair.to_client();
             go.store(true, Ordering::Relaxed);
             while go.load(Ordering::Relaxed) {
                 thread::yield_now();
             }
-            short(&match c.do_handshake() {
-                Ok(()) => json!("ok"),
-                Err(e) => json!([e.python_type(), e.python_str(), e.verify_code()]),
-            })
+            short(&pair.client_step().unwrap_or_else(|| json!("stuck")))
         })
     };
     while !go.load(Ordering::Relaxed) {

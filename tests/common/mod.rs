@@ -289,3 +289,55 @@ pub fn make_leaf(ca: &X509, ca_key: &PKey<Private>, host: &str) -> (X509, PKey<P
     );
     (leaf.cert, leaf.key)
 }
+
+/// Resident memory of this process (`VmRSS` of `/proc/self/status`), in KiB.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status")
+}
+
+/// A client and a server connection of `client` and `server` over memory BIOs, not started.
+pub struct MemoryPair {
+    pub c: pyssl::SslObject,
+    pub s: pyssl::SslObject,
+    pub bios: [pyssl::MemoryBio; 4],
+}
+
+impl MemoryPair {
+    pub fn new(
+        server: &std::sync::Arc<pyssl::SslContext>,
+        client: &std::sync::Arc<pyssl::SslContext>,
+    ) -> MemoryPair {
+        let bios: [pyssl::MemoryBio; 4] = std::array::from_fn(|_| pyssl::MemoryBio::new());
+        let [ci, co, si, so] = &bios;
+        let c = client.wrap_bio(ci, co, false, Some("localhost")).unwrap();
+        let s = server.wrap_bio(si, so, true, None).unwrap();
+        MemoryPair { c, s, bios }
+    }
+
+    /// What the client sent, to the server; what the server sent, to the client.
+    pub fn to_server(&self) {
+        self.bios[2].write(&self.bios[1].read(None)).unwrap();
+    }
+
+    pub fn to_client(&self) {
+        self.bios[0].write(&self.bios[3].read(None)).unwrap();
+    }
+
+    /// The client's next handshake step: `None` while it waits for the server.
+    pub fn client_step(&mut self) -> Option<serde_json::Value> {
+        match self.c.do_handshake() {
+            Ok(()) => Some(serde_json::json!("ok")),
+            Err(e) if e.python_type() == "SSLWantReadError" => None,
+            Err(e) => Some(serde_json::json!([
+                e.python_type(),
+                e.python_str(),
+                e.verify_code()
+            ])),
+        }
+    }
+}

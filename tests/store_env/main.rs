@@ -360,16 +360,6 @@ fn changed_bundle_and_reload(dir: &Path) {
     assert_eq!(a.cert_store_stats().x509, 1);
 }
 
-/// Resident memory of this process, in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 /// An endless bundle (`SSL_CERT_FILE=/dev/zero`) and an endless file in the hashed directory
 /// fail as in CPython (no certificate, the lookup finds nothing), at once and with bounded
 /// memory; a bundle that blocks (a FIFO) blocks only the thread loading it.
@@ -408,9 +398,9 @@ fn endless_and_blocking_bundles(dir: &Path) {
         ];
         let python = oracle.run_json_env(PY, &[], &request.to_string(), &env);
         pyssl::store::reload_default_store();
-        let (before, start) = (rss_kib(), std::time::Instant::now());
+        let (before, start) = (common::rss_kib(), std::time::Instant::now());
         let ours = run_pyssl(profile, &steps, &servers, &HashMap::new());
-        let (took, grown) = (start.elapsed(), rss_kib().saturating_sub(before));
+        let (took, grown) = (start.elapsed(), common::rss_kib().saturating_sub(before));
         if python.as_array().unwrap() != &ours {
             failures.push(format!(
                 "[{}] /dev/zero bundle and directory entry\n   python: {python}\n   pyssl:  {ours:?}",
