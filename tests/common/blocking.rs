@@ -57,6 +57,7 @@ pub fn while_blocked<T: Send + 'static>(
 }
 
 pub fn assert_prompt(what: &str, answered: Option<Duration>) {
+    eprintln!("{what}: another thread's getter and wrap_bio answered in {answered:?}");
     match answered {
         Some(t) if t < PROMPT => {}
         Some(t) => panic!("{what}: another thread's getter and wrap_bio took {t:?}"),
