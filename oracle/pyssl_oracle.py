@@ -3,7 +3,7 @@
 Reads a JSON list of scenarios on stdin; each scenario is a list of steps run against one
 `ssl.SSLContext`; prints a JSON list with, per scenario, the list of step results. A step
 result is a JSON value, or {"error": {...}} describing the exception. pyssl's Rust side
-(tests/differential/dsl.rs, and the CLI) interprets the same steps through its own API.
+(tests/common/dsl.rs, and the CLI) interprets the same steps through its own API.
 
 Runs under any CPython >= 3.7 with its own `ssl` module; uses nothing else.
 """

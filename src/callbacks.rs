@@ -1,4 +1,7 @@
-//! The C callbacks pyssl gives OpenSSL, all in one place.
+//! The C callbacks pyssl gives OpenSSL, all in one place: the context and connection
+//! trampolines (SNI, verify, password, key log, ALPN, ...), the methods of pyssl's `BIO`
+//! (installed by `ffi::bio`), and the trust-store lookup hooks and `X509_INFO` destructor
+//! (installed by `ffi::store`).
 //!
 //! Rules (see `context` for the locking model):
 //! * each trampoline is installed on an `SSL_CTX` at most once and never replaced; what it
@@ -18,9 +21,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use foreign_types::ForeignTypeRef;
 use openssl::ex_data::Index;
 use openssl::ssl::{SslContext, SslContextBuilder, SslContextRef};
+use openssl::x509::X509NameRef;
+use openssl::x509::store::X509StoreRef;
 use openssl_sys as sys;
 
 use crate::error::{Error, Result};
+use crate::ffi::helgrind::Access;
+use crate::ffi::store::{self as raw, LookupObserver, ObjKind};
 use crate::profiles::Change;
 
 /// Server-name (SNI) callback, `ctx.sni_callback` in Python: called on the server during the
@@ -75,14 +82,14 @@ pub(crate) fn attach_slots(ctx: &mut SslContextBuilder) -> Result<Arc<Slots>> {
 /// What a slot holds, cloned (the slot's lock is released before the caller uses it).
 pub(crate) fn slot_get<T: Clone>(slot: &Mutex<Option<T>>) -> Option<T> {
     let guard = slot.lock().ok()?;
-    let guard = crate::ffi::helgrind::acquired(guard, slot, true);
+    let guard = crate::ffi::helgrind::acquired(guard, slot, Access::Exclusive);
     (*guard).clone()
 }
 
 /// Replace what a slot holds (the old value is dropped under the slot's lock).
 pub(crate) fn slot_set<T>(slot: &Mutex<Option<T>>, value: Option<T>) {
     if let Ok(guard) = slot.lock() {
-        *crate::ffi::helgrind::acquired(guard, slot, true) = value;
+        *crate::ffi::helgrind::acquired(guard, slot, Access::Exclusive) = value;
     }
 }
 
@@ -360,11 +367,11 @@ pub(crate) fn with_password_callback<T>(
 // ---------------------------------------------------------------------------------------------
 // Server name (SNI)
 
-/// `SSL_TLSEXT_ERR_NOACK`: what OpenSSL assumes when no servername callback is installed.
-const SSL_TLSEXT_ERR_NOACK: c_int = 3;
-/// `SSL_AD_INTERNAL_ERROR` / `SSL_AD_HANDSHAKE_FAILURE`.
-const SSL_AD_INTERNAL_ERROR: c_int = 80;
-const SSL_AD_HANDSHAKE_FAILURE: c_int = 40;
+// `SSL_TLSEXT_ERR_NOACK`: what OpenSSL assumes when no servername callback is installed.
+use openssl_sys::SSL_TLSEXT_ERR_NOACK;
+// `SSL_AD_INTERNAL_ERROR` / `SSL_AD_HANDSHAKE_FAILURE`.
+use openssl_sys::SSL_AD_HANDSHAKE_FAILURE;
+use openssl_sys::SSL_AD_INTERNAL_ERROR;
 
 unsafe extern "C" fn servername_trampoline(
     ssl: *mut sys::SSL,
@@ -614,7 +621,7 @@ pub(crate) unsafe extern "C" fn bio_ctrl<S: std::io::Write>(
     _num: std::ffi::c_long,
     _ptr: *mut c_void,
 ) -> std::ffi::c_long {
-    const BIO_CTRL_EOF: c_int = 2;
+    use openssl_sys::BIO_CTRL_EOF;
     // SAFETY: OpenSSL passes our live BIO of TlsStream<S>, used by this call only.
     let state = unsafe { crate::ffi::bio::bio_state::<S>(bio) };
     match cmd {
@@ -660,6 +667,107 @@ pub(crate) unsafe extern "C" fn bio_destroy<S>(bio: *mut sys::BIO) -> c_int {
         sys::BIO_set_init(bio, 0);
     }
     1
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security
+
+/// A security callback that allows everything, installed by `ffi::ctx_reset_preset_extras`
+/// for the one call that must pass a NULL key.
+pub(crate) unsafe extern "C" fn allow_any_security(
+    _s: *const sys::SSL,
+    _ctx: *const sys::SSL_CTX,
+    _op: c_int,
+    _bits: c_int,
+    _nid: c_int,
+    _other: *mut c_void,
+    _ex: *mut c_void,
+) -> c_int {
+    1
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trust-store hooks (installed by `ffi::store`)
+
+/// The destructor `OPENSSL_sk_pop_free` calls on each `X509_INFO` of a parsed PEM stack.
+pub(crate) unsafe extern "C" fn free_x509_info(p: *mut c_void) {
+    // SAFETY: called by OPENSSL_sk_pop_free with each X509_INFO of the stack, once.
+    unsafe { raw::X509_INFO_free(p.cast()) }
+}
+
+pub(crate) unsafe extern "C" fn get_issuer_hook<O: LookupObserver>(
+    issuer: *mut *mut sys::X509,
+    ctx: *mut sys::X509_STORE_CTX,
+    x: *mut sys::X509,
+) -> c_int {
+    // SAFETY: OpenSSL calls the hook with the arguments of X509_STORE_CTX_get1_issuer, which
+    // we forward unchanged.
+    let ret = unsafe { raw::X509_STORE_CTX_get1_issuer(issuer, ctx, x) };
+    if !x.is_null() {
+        // SAFETY: x is the live certificate whose issuer is being looked for; its issuer
+        // name lives as long as x, which outlives this call.
+        unsafe { notify::<O>(ctx, ObjKind::Cert, sys::X509_get_issuer_name(x)) };
+    }
+    ret
+}
+
+pub(crate) unsafe extern "C" fn lookup_certs_hook<O: LookupObserver>(
+    ctx: *mut sys::X509_STORE_CTX,
+    nm: *const sys::X509_NAME,
+) -> *mut sys::stack_st_X509 {
+    // SAFETY: forwarded unchanged to OpenSSL's own implementation.
+    let ret = unsafe { raw::X509_STORE_CTX_get1_certs(ctx, nm) };
+    // SAFETY: ctx and nm are live for the duration of the hook.
+    unsafe { notify::<O>(ctx, ObjKind::Cert, nm) };
+    ret
+}
+
+pub(crate) unsafe extern "C" fn lookup_crls_hook<O: LookupObserver>(
+    ctx: *const sys::X509_STORE_CTX,
+    nm: *const sys::X509_NAME,
+) -> *mut sys::stack_st_X509_CRL {
+    // SAFETY: forwarded unchanged to OpenSSL's own implementation.
+    let ret = unsafe { raw::X509_STORE_CTX_get1_crls(ctx, nm) };
+    // SAFETY: ctx and nm are live for the duration of the hook.
+    unsafe { notify::<O>(ctx, ObjKind::Crl, nm) };
+    ret
+}
+
+/// Find the connection's `SSL_CTX` and tell the observer. Lookups made without a connection
+/// (a context completing its own certificate chain) have no `SSL` attached and are skipped.
+///
+/// # Safety
+/// `ctx` and `name` must be NULL or live for the duration of the call.
+unsafe fn notify<O: LookupObserver>(
+    ctx: *const sys::X509_STORE_CTX,
+    kind: ObjKind,
+    name: *const sys::X509_NAME,
+) {
+    if ctx.is_null() || name.is_null() {
+        return;
+    }
+    // SAFETY: ctx is live. libssl stores the connection's SSL under this index before it
+    // verifies a chain; the SSL holds a reference to its SSL_CTX, and both outlive the
+    // verification this hook runs in. The store is the one the verification searches.
+    unsafe {
+        let ssl = sys::X509_STORE_CTX_get_ex_data(
+            ctx.cast_mut(),
+            sys::SSL_get_ex_data_X509_STORE_CTX_idx(),
+        ) as *const sys::SSL;
+        if ssl.is_null() {
+            return;
+        }
+        let ssl_ctx = sys::SSL_get_SSL_CTX(ssl);
+        let store = raw::X509_STORE_CTX_get0_store(ctx);
+        if ssl_ctx.is_null() || store.is_null() {
+            return;
+        }
+        let ssl_ctx = SslContextRef::from_ptr(ssl_ctx);
+        let store = X509StoreRef::from_ptr(store);
+        let name = X509NameRef::from_ptr(name.cast_mut());
+        // No panic may unwind into OpenSSL; an observer that panics only loses the note.
+        let _ = catch(|| O::observe(ssl_ctx, store, kind, name));
+    }
 }
 
 #[cfg(test)]

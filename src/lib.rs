@@ -3,7 +3,8 @@
 //! pyssl reproduces CPython's `ssl.create_default_context()`, the whole `SSLContext` it returns
 //! and the errors it raises, on top of OpenSSL, so that a Rust service negotiates, verifies and
 //! fails exactly as its Python twin. Every behaviour is checked against live CPython
-//! interpreters by the differential test suite (`tests/differential.rs`).
+//! interpreters by the differential test suites (`tests/differential/`, and one file per concept
+//! beside it).
 //!
 //! | Python | Rust |
 //! |---|---|
@@ -14,7 +15,7 @@
 //! | `ctx.minimum_version = ssl.TLSVersion.TLSv1_3` | `ctx.set_minimum_version(TlsVersion::TLSv1_3)?;` |
 //! | `ctx.load_verify_locations(cafile="ca.pem")` | `ctx.load_verify_locations(Some("ca.pem".as_ref()), None, None)?;` |
 //! | `ctx.load_verify_locations(cadata=pem_str)` | `ctx.load_verify_locations(None, None, Some(CaData::Pem(pem)))?;` |
-//! | `ctx.load_cert_chain("c.pem", password="x")` | `ctx.load_cert_chain("c.pem".as_ref(), None, Some(Password::text("x")))?;` |
+//! | `ctx.load_cert_chain("c.pem", password="x")` | `ctx.load_cert_chain("c.pem", None, Some(Password::text("x")))?;` |
 //! | `ctx.set_ciphers("ECDHE+AESGCM")` | `ctx.set_ciphers("ECDHE+AESGCM")?;` |
 //! | `ctx.get_ca_certs()` | `ctx.get_ca_certs()?` |
 //! | `except ssl.SSLError as e: str(e)` | `Err(e) => e.python_str()` |
@@ -51,28 +52,34 @@ pub mod denylist;
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
+pub mod integrations;
 pub mod module;
 pub mod profiles;
 pub mod pyvalue;
 pub mod store;
+pub mod values;
 
 pub use certificate::{
     CertificateDict, DER_cert_to_PEM_cert, PEM_FOOTER, PEM_HEADER, PEM_cert_to_DER_cert,
-    cert_time_to_seconds,
+    cert_time_to_seconds, match_hostname,
 };
-/// Async connect and accept (feature `tokio`); see [`connection::tokio`].
-#[cfg(feature = "tokio")]
-pub use connection::tokio;
 pub use connection::{
     BioOptions, CipherTuple, MemoryBio, PeerCertificate, ServerHostname, SniConnection, SslObject,
-    SslSession, SslSocket, WrapOptions, apply_profile_defaults, ssl_error,
+    SslSession, SslSocket, WrapOptions, create_connection, get_server_certificate, ssl_error,
 };
 pub use constants::*;
 pub use context::{
     CaData, CertStoreStats, CipherInfo, CreateOptions, Password, SessionStats, SslContext,
-    create_default_context, create_default_context_with,
+    VersionBound, create_default_context, create_default_context_with,
 };
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "hyper")]
+pub use integrations::hyper;
+pub use integrations::openssl::apply_profile_defaults;
+#[cfg(feature = "postgres")]
+pub use integrations::postgres;
+#[cfg(feature = "tokio")]
+pub use integrations::tokio;
 pub use module::*;
 pub use profiles::{Profile, SslDefaultSuites};
 pub use pyvalue::PyValue;

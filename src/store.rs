@@ -150,11 +150,12 @@ use openssl::ssl::{SslContext as RawContext, SslContextBuilder, SslContextRef};
 use openssl::x509::store::{X509Store, X509StoreRef};
 use openssl::x509::{X509, X509NameRef};
 
-use crate::context::CertStoreStats;
 use crate::error::{Error, Result};
 use crate::ffi;
+use crate::ffi::helgrind::Access;
 use crate::ffi::helgrind::Annotated;
 use crate::ffi::store::{self as raw, ObjKind, StoreObj};
+use crate::values::CertStoreStats;
 
 /// Drop every shared default store, so that the next context that loads the default
 /// certificates parses the system bundle again.
@@ -768,17 +769,17 @@ impl raw::LookupObserver for Attribution {
 
 fn lock<T>(m: &Mutex<T>) -> Annotated<MutexGuard<'_, T>> {
     let guard = m.lock().unwrap_or_else(|p| p.into_inner());
-    ffi::helgrind::acquired(guard, m, true)
+    ffi::helgrind::acquired(guard, m, Access::Exclusive)
 }
 
 fn read<T>(l: &RwLock<T>) -> Annotated<RwLockReadGuard<'_, T>> {
     let guard = l.read().unwrap_or_else(|p| p.into_inner());
-    ffi::helgrind::acquired(guard, l, false)
+    ffi::helgrind::acquired(guard, l, Access::Shared)
 }
 
 fn write<T>(l: &RwLock<T>) -> Annotated<RwLockWriteGuard<'_, T>> {
     let guard = l.write().unwrap_or_else(|p| p.into_inner());
-    ffi::helgrind::acquired(guard, l, true)
+    ffi::helgrind::acquired(guard, l, Access::Exclusive)
 }
 
 #[cfg(test)]

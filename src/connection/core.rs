@@ -1,17 +1,17 @@
 //! The connection core shared by [`SslSocket`](super::SslSocket) and
 //! [`SslObject`](super::SslObject): an `SSL` over a transport that can be taken back
 //! (`unwrap()`) through pyssl's own BIO (`ffi::bio`, which reports end of file to OpenSSL as
-//! CPython's socket and memory BIOs do), error classification as CPython's `PySSL_SetError`,
-//! and every accessor of CPython's `_ssl._SSLSocket`.
+//! CPython's socket and memory BIOs do) and error classification as CPython's
+//! `PySSL_SetError`; the accessors of CPython's `_ssl._SSLSocket` read through
+//! [`view`](super::view).
 
 use std::io::{self, Read, Write};
-use std::sync::Arc;
 
-use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef, SslVerifyMode};
+use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef};
 
-use super::{C_INT_MAX, ConnState, SslSession, check_c_int_length, state, switch_context};
-use crate::certificate::{CertificateDict, decode_certificate_as};
-use crate::context::SslContext;
+use super::view::{ConnMut, ConnRef};
+use super::{C_INT_MAX, check_c_int_length, state};
+use crate::certificate::CertificateDict;
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
 use crate::ffi::bio::{TlsError, TlsStream};
@@ -85,8 +85,12 @@ impl<S: Write> Write for Transport<S> {
 /// class, `args[0]` (the `SSL_ERROR_*` number), the text, and for certificate failures
 /// `verify_code` / `verify_message` with CPython's hostname-mismatch wording.
 ///
-/// Use it for errors of an `Ssl` from [`SslContext::new_ssl`] driven by another stack
-/// (tokio-openssl, rust-openssl's `SslStream`).
+/// Use it for errors of an `Ssl` driven by another stack (tokio-openssl, rust-openssl's
+/// `SslStream`, hyper-openssl): one from [`SslContext::new_ssl`] is named with its context's
+/// profile and `server_hostname`; one from a rust-openssl connector is named with the profile
+/// [`apply_profile_defaults`](crate::apply_profile_defaults) gave its builder (else the
+/// default) and the host name or IP address its certificate check expected. Either way the
+/// result equals what the same failure gives on pyssl's own connections.
 ///
 /// ```python
 /// except ssl.SSLCertVerificationError as e: e.verify_code, e.verify_message
@@ -119,7 +123,12 @@ fn classify(
     ssl: &SslRef,
     caller: Caller,
 ) -> Error {
-    let profile = state(ssl).map(|s| s.context.profile()).unwrap_or_default();
+    let profile = match state(ssl) {
+        Some(s) => s.context.profile(),
+        None => {
+            crate::integrations::openssl::applied_profile(ssl.ssl_context()).unwrap_or_default()
+        }
+    };
     let eof_is_eof = profile.unexpected_eof_is_eof_error;
     let table = profile.mnemonic_table();
     // The newest queued error (ERR_peek_last_error), captured by rust-openssl for SSL and
@@ -280,9 +289,13 @@ fn verification_error(
 ) -> Error {
     let result = ssl.verify_result();
     let verify_code = i64::from(result.as_raw());
-    let hostname = state(ssl)
-        .and_then(|s| s.server_hostname.clone())
-        .unwrap_or_default();
+    // pyssl's connections keep the `server_hostname` as given; for one made by another
+    // stack (a rust-openssl connector), it is what its certificate check was told to expect.
+    let hostname = match state(ssl) {
+        Some(s) => s.server_hostname.clone(),
+        None => ffi::connection::ssl_expected_peer(ssl),
+    }
+    .unwrap_or_default();
     let message = match result.as_raw() {
         openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH => {
             format!("Hostname mismatch, certificate is not valid for '{hostname}'.")
@@ -445,13 +458,7 @@ impl<S: Read + Write> Conn<S> {
             Op::Shutdown if e.code == ErrorCode::WANT_READ => "The read operation timed out",
             Op::Shutdown => "The write operation timed out",
         };
-        let profile = self.profile();
-        let class = if profile.messages.timeout_is_timeout_error {
-            "TimeoutError"
-        } else {
-            "timeout"
-        };
-        Some(Error::os_subclass(class, text))
+        Some(Error::socket_timeout(self.profile(), text))
     }
 
     pub(crate) fn do_handshake(&mut self) -> Result<()> {
@@ -582,13 +589,6 @@ impl<S: Read + Write> Conn<S> {
         }
     }
 
-    /// The profile of the connection's context.
-    fn profile(&self) -> crate::Profile {
-        self.conn_state()
-            .map(|s| s.context.profile())
-            .unwrap_or_default()
-    }
-
     /// CPython's `shutdown()`: `SSL_shutdown` at most twice (send, then wait for the peer's
     /// close_notify); errors as `PySSL_SetError`.
     pub(crate) fn shutdown(&mut self) -> Result<()> {
@@ -620,403 +620,30 @@ impl<S: Read + Write> Conn<S> {
         self.stream.get_mut().inner.as_mut()
     }
 
-    /// The mnemonic table of the context's profile (3.7 names fewer reasons).
+    /// The view the accessors read through.
+    pub(crate) fn view(&self) -> ConnRef<'_> {
+        ConnRef::new(self.stream.ssl(), self.class())
+    }
+
+    /// The view the setters write through.
+    pub(crate) fn view_mut(&mut self) -> ConnMut<'_> {
+        let class = self.class();
+        ConnMut::new(self.stream.ssl_mut(), class)
+    }
+
+    /// The Python class this connection answers as.
+    fn class(&self) -> &'static str {
+        match self.blocking {
+            Blocking::Blocking => "SSLSocket",
+            Blocking::NonBlocking => "SSLObject",
+        }
+    }
+
+    fn profile(&self) -> crate::Profile {
+        self.view().profile()
+    }
+
     fn mnemonics(&self) -> MnemonicTable {
-        self.profile().mnemonic_table()
-    }
-
-    fn conn_state(&self) -> Option<&ConnState> {
-        state(self.stream.ssl())
-    }
-
-    pub(crate) fn context(&self) -> Option<Arc<SslContext>> {
-        self.conn_state().map(|s| s.context.clone())
-    }
-
-    pub(crate) fn set_context(&mut self, ctx: &Arc<SslContext>) -> Result<()> {
-        switch_context(self.stream.ssl_mut(), ctx)
-    }
-
-    pub(crate) fn server_side(&self) -> bool {
-        self.conn_state().is_some_and(|s| s.server_side)
-    }
-
-    pub(crate) fn server_hostname(&self) -> Option<String> {
-        self.conn_state().and_then(|s| s.server_hostname.clone())
-    }
-
-    pub(crate) fn pending(&self) -> usize {
-        self.stream.ssl().pending()
-    }
-
-    pub(crate) fn getpeercert(&self) -> Result<Option<PeerCertificate>> {
-        let ssl = self.stream.ssl();
-        if !ssl.is_init_finished() {
-            return Err(Error::value("handshake not done yet"));
-        }
-        let Some(cert) = ssl.peer_certificate() else {
-            return Ok(None);
-        };
-        let verifies = self
-            .context()
-            .is_some_and(|c| c.with_ctx(|x| x.verify_mode().contains(SslVerifyMode::PEER)));
-        if !verifies {
-            return Ok(Some(PeerCertificate::NotValidated));
-        }
-        let profile = self.profile();
-        Ok(Some(PeerCertificate::Decoded(Box::new(
-            decode_certificate_as(&cert, profile)?,
-        ))))
-    }
-
-    pub(crate) fn getpeercert_der(&self) -> Result<Option<Vec<u8>>> {
-        let ssl = self.stream.ssl();
-        if !ssl.is_init_finished() {
-            return Err(Error::value("handshake not done yet"));
-        }
-        match ssl.peer_certificate() {
-            None => Ok(None),
-            Some(c) => c
-                .to_der()
-                .map(Some)
-                .map_err(|e| Error::from_stack(&e, self.mnemonics())),
-        }
-    }
-
-    pub(crate) fn cipher(&self) -> Option<CipherTuple> {
-        raw::ssl_current_cipher(self.stream.ssl())
-    }
-
-    /// A 3.15 method: under an older profile the `AttributeError` of the release's
-    /// `SSLSocket`/`SSLObject`; built on an OpenSSL without the call, that of CPython's
-    /// `_ssl._SSLSocket`, which then lacks it.
-    fn method_315<T>(&self, name: &str, call: Option<T>) -> Result<T> {
-        let class = if self.profile().version < (3, 15) {
-            match self.blocking {
-                Blocking::Blocking => "SSLSocket",
-                Blocking::NonBlocking => "SSLObject",
-            }
-        } else if let Some(v) = call {
-            return Ok(v);
-        } else {
-            "_ssl._SSLSocket"
-        };
-        Err(Error::attribute(format!(
-            "'{class}' object has no attribute '{name}'"
-        )))
-    }
-
-    /// `client_sigalg()` / `server_sigalg()`: this side's or the peer's signature algorithm,
-    /// depending on which side this connection is.
-    pub(crate) fn sigalg(&self, of_client: bool) -> Result<Option<String>> {
-        let peer = of_client == self.server_side();
-        let method = if of_client {
-            "client_sigalg"
-        } else {
-            "server_sigalg"
-        };
-        self.method_315(method, raw::ssl_signature_name(self.stream.ssl(), peer))
-    }
-
-    pub(crate) fn group(&self) -> Result<Option<String>> {
-        self.method_315("group", raw::ssl_group_name(self.stream.ssl()))
-    }
-
-    pub(crate) fn shared_ciphers(&self) -> Option<Vec<CipherTuple>> {
-        let profile = self.profile();
-        if !profile.shared_ciphers_intersect {
-            raw::ssl_ciphers(self.stream.ssl())
-        } else {
-            raw::ssl_shared_ciphers(self.stream.ssl())
-        }
-    }
-
-    pub(crate) fn version(&self) -> Option<String> {
-        let ssl = self.stream.ssl();
-        if !ssl.is_init_finished() {
-            return None;
-        }
-        let v = ssl.version_str();
-        (v != "unknown").then(|| v.to_string())
-    }
-
-    pub(crate) fn selected_alpn_protocol(&self) -> Option<String> {
-        self.stream
-            .ssl()
-            .selected_alpn_protocol()
-            .filter(|p| !p.is_empty())
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-    }
-
-    pub(crate) fn get_channel_binding(&self, cb_type: &str) -> Result<Option<Vec<u8>>> {
-        // The argument is a C string to CPython.
-        if cb_type.contains('\0') {
-            return Err(Error::value("embedded null character"));
-        }
-        if cb_type != "tls-unique" {
-            return Err(Error::value(format!(
-                "'{cb_type}' channel binding type not implemented"
-            )));
-        }
-        let ssl = self.stream.ssl();
-        let mut buf = [0u8; 128];
-        // RFC 5929: the first Finished message of the latest handshake, which is the
-        // client's on a full handshake and the server's on a resumed one.
-        let len = if ssl.session_reused() ^ self.server_side() {
-            ssl.peer_finished(&mut buf)
-        } else {
-            ssl.finished(&mut buf)
-        };
-        Ok((len > 0).then(|| buf[..len.min(buf.len())].to_vec()))
-    }
-
-    pub(crate) fn session(&self) -> Option<SslSession> {
-        let session = self.stream.ssl().session()?.to_owned();
-        Some(SslSession {
-            inner: session,
-            context: self.context()?,
-        })
-    }
-
-    pub(crate) fn set_session(&mut self, session: &SslSession) -> Result<()> {
-        if !self
-            .context()
-            .is_some_and(|c| Arc::ptr_eq(&c, &session.context))
-        {
-            return Err(Error::value("Session refers to a different SSLContext."));
-        }
-        if self.server_side() {
-            return Err(Error::value(
-                "Cannot set session for server-side SSLSocket.",
-            ));
-        }
-        if self.stream.ssl().is_init_finished() {
-            return Err(Error::value("Cannot set session after handshake."));
-        }
-        ffi::err_clear();
-        // Through 3.13.0 CPython offers a copy made through DER, which does not inherit
-        // OpenSSL's `not_resumable` mark that the first connection's end (EOF without
-        // close_notify, or freeing it without a shutdown) puts on the original; from 3.13.1 it
-        // offers the object itself, mark and all.
-        let copy;
-        let offered = if self.profile().session_set_shares {
-            &session.inner
-        } else {
-            copy = session
-                .inner
-                .to_der()
-                .and_then(|der| openssl::ssl::SslSession::from_der(&der))
-                .map_err(|e| Error::from_stack(&e, self.mnemonics()))?;
-            &copy
-        };
-        if !raw::ssl_set_session(self.stream.ssl_mut(), offered) {
-            return Err(super::ssl_error_from_queue(self.mnemonics()));
-        }
-        Ok(())
-    }
-
-    pub(crate) fn session_reused(&self) -> bool {
-        self.stream.ssl().session_reused()
-    }
-
-    pub(crate) fn get_verified_chain(&self) -> Result<Vec<Vec<u8>>> {
-        let Some(chain) = self.stream.ssl().verified_chain() else {
-            return Ok(vec![]);
-        };
-        chain
-            .iter()
-            .map(|c| {
-                c.to_der()
-                    .map_err(|e| Error::from_stack(&e, self.mnemonics()))
-            })
-            .collect()
-    }
-
-    pub(crate) fn get_unverified_chain(&self) -> Result<Vec<Vec<u8>>> {
-        let ssl = self.stream.ssl();
-        let der = |c: &openssl::x509::X509Ref| {
-            c.to_der()
-                .map_err(|e| Error::from_stack(&e, self.mnemonics()))
-        };
-        let chain = ssl.peer_cert_chain();
-        if !self.server_side() {
-            return chain.into_iter().flatten().map(der).collect();
-        }
-        // OpenSSL leaves the client's own certificate out of the chain on servers, and keeps
-        // no chain at all in a ticket.
-        let peer = ssl.peer_certificate();
-        if self.profile().has(Change::UnverifiedChainFromPeer) {
-            if peer.is_none() {
-                return Ok(vec![]);
-            }
-        } else if chain.is_none() {
-            return Ok(vec![]);
-        } else if peer.is_none() {
-            // CPython's list starts with None, which its Certificate wrapper cannot convert.
-            return Err(Error::attribute(
-                "'NoneType' object has no attribute 'public_bytes'",
-            ));
-        }
-        peer.iter()
-            .map(|p| der(p))
-            .chain(chain.into_iter().flatten().map(der))
-            .collect()
-    }
-
-    pub(crate) fn verify_client_post_handshake(&mut self) -> Result<()> {
-        ffi::err_clear();
-        if raw::ssl_verify_client_post_handshake(self.stream.ssl_mut()) {
-            Ok(())
-        } else {
-            Err(super::ssl_error_from_queue(self.mnemonics()))
-        }
+        self.view().mnemonics()
     }
 }
-
-/// Generates the accessors [`SslSocket`](super::SslSocket) and
-/// [`SslObject`](super::SslObject) share, each delegating to the connection core.
-macro_rules! connection_accessors {
-    ($($core:ident).+) => {
-        /// `getpeercert()`: the peer's certificate as Python's dict; `None` when the peer sent
-        /// none; [`NotValidated`](crate::PeerCertificate::NotValidated) (`{}`) when the
-        /// context does not verify (`CERT_NONE`). Before the handshake:
-        /// `ValueError("handshake not done yet")`.
-        #[doc(alias = "SSL_get_peer_certificate")]
-        pub fn getpeercert(&self) -> $crate::Result<Option<$crate::PeerCertificate>> {
-            self.$($core).+.getpeercert()
-        }
-
-        /// `getpeercert(binary_form=True)`: the peer's certificate in DER, verified or not.
-        #[doc(alias = "i2d_X509")]
-        pub fn getpeercert_der(&self) -> $crate::Result<Option<Vec<u8>>> {
-            self.$($core).+.getpeercert_der()
-        }
-
-        /// `cipher()`: `(name, protocol, secret bits)` of the negotiated suite, or `None`.
-        #[doc(alias = "SSL_get_current_cipher")]
-        pub fn cipher(&self) -> Option<$crate::CipherTuple> {
-            self.$($core).+.cipher()
-        }
-
-        /// `client_sigalg()` (CPython 3.15, OpenSSL 3.5+): the signature algorithm the client
-        /// used to authenticate (`None` when it did not), whichever side this is.
-        #[doc(alias = "SSL_get0_signature_name", alias = "SSL_get0_peer_signature_name")]
-        pub fn client_sigalg(&self) -> $crate::Result<Option<String>> {
-            self.$($core).+.sigalg(true)
-        }
-
-        /// `server_sigalg()` (CPython 3.15, OpenSSL 3.5+): the signature algorithm the server
-        /// used in the handshake, whichever side this is.
-        #[doc(alias = "SSL_get0_signature_name", alias = "SSL_get0_peer_signature_name")]
-        pub fn server_sigalg(&self) -> $crate::Result<Option<String>> {
-            self.$($core).+.sigalg(false)
-        }
-
-        /// `group()` (CPython 3.15, OpenSSL 3.2+): the negotiated key-exchange group
-        /// (`"X25519MLKEM768"`), `None` before the handshake. Built on an older OpenSSL,
-        /// CPython has no such method: this is then the `AttributeError`.
-        #[doc(alias = "SSL_get0_group_name")]
-        pub fn group(&self) -> $crate::Result<Option<String>> {
-            self.$($core).+.group()
-        }
-
-        /// `shared_ciphers()`: on a server, the suites both sides offered (server order);
-        /// `None` on a client or before the handshake. Under the 3.7–3.9 profiles, as in
-        /// those releases, the connection's whole cipher list, on either side.
-        #[doc(alias = "SSL_get_client_ciphers")]
-        pub fn shared_ciphers(&self) -> Option<Vec<$crate::CipherTuple>> {
-            self.$($core).+.shared_ciphers()
-        }
-
-        /// `version()`: `"TLSv1.3"`, `"TLSv1.2"`, ...; `None` before the handshake.
-        #[doc(alias = "SSL_get_version")]
-        pub fn version(&self) -> Option<String> {
-            self.$($core).+.version()
-        }
-
-        /// `selected_alpn_protocol()`: the protocol ALPN agreed on, or `None`.
-        #[doc(alias = "SSL_get0_alpn_selected")]
-        pub fn selected_alpn_protocol(&self) -> Option<String> {
-            self.$($core).+.selected_alpn_protocol()
-        }
-
-        /// `compression()`: always `None` (OpenSSL 3 has no TLS compression).
-        pub fn compression(&self) -> Option<String> {
-            None
-        }
-
-        /// `get_channel_binding(cb_type)`: the `"tls-unique"` binding (RFC 5929), `None`
-        /// before the handshake; other types are a `ValueError`.
-        #[doc(alias = "SSL_get_finished")]
-        pub fn get_channel_binding(&self, cb_type: &str) -> $crate::Result<Option<Vec<u8>>> {
-            self.$($core).+.get_channel_binding(cb_type)
-        }
-
-        /// `pending()`: decrypted bytes ready to be read without touching the transport.
-        #[doc(alias = "SSL_pending")]
-        pub fn pending(&self) -> usize {
-            self.$($core).+.pending()
-        }
-
-        /// `session`: the TLS session (after the handshake), to resume later.
-        #[doc(alias = "SSL_get1_session")]
-        pub fn session(&self) -> Option<$crate::SslSession> {
-            self.$($core).+.session()
-        }
-
-        /// `session = s`: offer `s` for resumption (client side, before the handshake), with
-        /// CPython's `ValueError`s otherwise.
-        #[doc(alias = "SSL_set_session")]
-        pub fn set_session(&mut self, session: &$crate::SslSession) -> $crate::Result<()> {
-            self.$($core).+.set_session(session)
-        }
-
-        /// `session_reused`: whether the handshake resumed a session.
-        #[doc(alias = "SSL_session_reused")]
-        pub fn session_reused(&self) -> bool {
-            self.$($core).+.session_reused()
-        }
-
-        /// `server_side`.
-        pub fn server_side(&self) -> bool {
-            self.$($core).+.server_side()
-        }
-
-        /// `server_hostname`: the encoded (A-label) name given at wrap time, or `None`.
-        pub fn server_hostname(&self) -> Option<String> {
-            self.$($core).+.server_hostname()
-        }
-
-        /// `context`: the context now serving the connection.
-        pub fn context(&self) -> Option<std::sync::Arc<$crate::SslContext>> {
-            self.$($core).+.context()
-        }
-
-        /// `context = ctx`: switch to another context (`SSL_set_SSL_CTX`).
-        #[doc(alias = "SSL_set_SSL_CTX")]
-        pub fn set_context(&mut self, ctx: &std::sync::Arc<$crate::SslContext>) -> $crate::Result<()> {
-            self.$($core).+.set_context(ctx)
-        }
-
-        /// `get_verified_chain()`: the chain OpenSSL built and verified, leaf first, in DER.
-        #[doc(alias = "SSL_get0_verified_chain")]
-        pub fn get_verified_chain(&self) -> $crate::Result<Vec<Vec<u8>>> {
-            self.$($core).+.get_verified_chain()
-        }
-
-        /// `get_unverified_chain()`: the certificates the peer sent, leaf first, in DER.
-        #[doc(alias = "SSL_get_peer_cert_chain")]
-        pub fn get_unverified_chain(&self) -> $crate::Result<Vec<Vec<u8>>> {
-            self.$($core).+.get_unverified_chain()
-        }
-
-        /// `verify_client_post_handshake()`: ask the TLS 1.3 client for its certificate now
-        /// (server side, `post_handshake_auth` on both contexts).
-        #[doc(alias = "SSL_verify_client_post_handshake")]
-        pub fn verify_client_post_handshake(&mut self) -> $crate::Result<()> {
-            self.$($core).+.verify_client_post_handshake()
-        }
-    };
-}
-
-pub(crate) use connection_accessors;

@@ -41,13 +41,11 @@ mod core;
 mod idna;
 #[rustfmt::skip]
 mod idna_case_folding;
-mod integration;
 #[rustfmt::skip]
 mod idna_tables;
 mod object;
 mod socket;
-#[cfg(feature = "tokio")]
-pub mod tokio;
+pub(crate) mod view;
 
 use std::sync::{Arc, OnceLock};
 
@@ -62,9 +60,8 @@ use crate::ffi::connection as raw;
 use crate::profiles::SessionIdContext;
 
 pub use core::{CipherTuple, PeerCertificate, ssl_error};
-pub use integration::apply_profile_defaults;
 pub use object::{BioOptions, MemoryBio, SslObject};
-pub use socket::{SslSocket, WrapOptions};
+pub use socket::{SslSocket, WrapOptions, create_connection, get_server_certificate};
 
 /// A server hostname as Python accepts it: a `str` (IDNA-encoded) or `bytes` (ASCII).
 ///
@@ -441,35 +438,47 @@ fn ip_from_bytes(b: &[u8]) -> Option<std::net::IpAddr> {
     }
 }
 
+/// Which of the checks `SSLSocket._create` makes in Python a wrap makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WrapChecks {
+    /// `wrap_socket`'s (and `wrap_bio`'s from 3.13.16 / 3.14.8 / 3.15.0): no hostname or
+    /// session on the server side, and an empty hostname counts as missing.
+    Socket,
+    /// `wrap_bio`'s before: `check_hostname requires server_hostname` for a missing name
+    /// only (CPython's C code rejects an empty one later, with its own message).
+    Bio,
+    /// `wrap_bio` with `allow_unchecked_hostname` before 3.13.16: none.
+    Unchecked,
+}
+
 /// The checks `SSLSocket._create` makes in Python before anything reaches C, then the
 /// hostname encoding; returns the encoded hostname.
 fn python_wrap_checks(
     ctx: &SslContext,
     server_side: bool,
     hostname: Option<ServerHostname<'_>>,
-    has_session: bool,
-    socket_rules: bool,
-    check_hostname_rule: bool,
+    session: Option<&SslSession>,
+    checks: WrapChecks,
 ) -> Result<Option<String>> {
-    if server_side && socket_rules {
+    if server_side && checks == WrapChecks::Socket {
         if hostname.is_some_and(|h| !h.is_empty()) {
             return Err(Error::value(
                 "server_hostname can only be specified in client mode",
             ));
         }
-        if has_session {
+        if session.is_some() {
             return Err(Error::value("session can only be specified in client mode"));
         }
     }
     // `SSLSocket._create` tests `not server_hostname`, so an empty name counts as missing;
     // pyssl's wrap_bio rule only refuses a missing name: CPython's wrap_bio hands an empty
     // one to C, which rejects it ("server_hostname cannot be an empty string ...").
-    let missing = if socket_rules {
-        hostname.is_none_or(|h| h.is_empty())
-    } else {
-        hostname.is_none()
+    let missing = match checks {
+        WrapChecks::Socket => hostname.is_none_or(|h| h.is_empty()),
+        WrapChecks::Bio => hostname.is_none(),
+        WrapChecks::Unchecked => false,
     };
-    if check_hostname_rule && ctx.check_hostname() && missing {
+    if ctx.check_hostname() && missing {
         return Err(Error::value("check_hostname requires server_hostname"));
     }
     hostname.map(|h| h.encode(ctx.profile())).transpose()
@@ -505,7 +514,8 @@ impl SslContext {
         server_side: bool,
         server_hostname: Option<ServerHostname<'_>>,
     ) -> Result<Ssl> {
-        let hostname = python_wrap_checks(self, server_side, server_hostname, false, true, true)?;
+        let hostname =
+            python_wrap_checks(self, server_side, server_hostname, None, WrapChecks::Socket)?;
         configure(self, server_side, hostname.as_deref())
     }
 }

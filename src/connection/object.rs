@@ -4,8 +4,9 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::core::{Blocking, Conn, connection_accessors};
-use super::{ServerHostname, SslSession, configure, python_wrap_checks};
+use super::core::{Blocking, Conn};
+use super::view::{ConnMut, ConnRef, connection_accessors, connection_setters};
+use super::{ServerHostname, SslSession, WrapChecks, configure, python_wrap_checks};
 use crate::context::SslContext;
 use crate::error::{Error, Result};
 
@@ -235,14 +236,19 @@ impl SslContext {
     ) -> Result<SslObject> {
         // From 3.13.16 / 3.14.8 / 3.15.0 CPython's wrap_bio makes wrap_socket's checks itself;
         // earlier, pyssl makes its own (see `allow_unchecked_hostname`).
-        let socket_rules = self.profile().wrap_bio_checks_arguments;
+        let checks = if self.profile().wrap_bio_checks_arguments {
+            WrapChecks::Socket
+        } else if opts.allow_unchecked_hostname {
+            WrapChecks::Unchecked
+        } else {
+            WrapChecks::Bio
+        };
         let hostname = python_wrap_checks(
             self,
             opts.server_side,
             opts.server_hostname,
-            socket_rules && opts.session.is_some(),
-            socket_rules,
-            socket_rules || !opts.allow_unchecked_hostname,
+            opts.session,
+            checks,
         )?;
         let ssl = configure(self, opts.server_side, hostname.as_deref())?;
         let mut core = Conn::new(
@@ -254,14 +260,23 @@ impl SslContext {
             Blocking::NonBlocking,
         )?;
         if let Some(session) = opts.session {
-            core.set_session(session)?;
+            core.view_mut().set_session(session)?;
         }
         Ok(SslObject { core })
     }
 }
 
 impl SslObject {
-    connection_accessors!(core);
+    connection_accessors!();
+    connection_setters!();
+
+    fn view(&self) -> ConnRef<'_> {
+        self.core.view()
+    }
+
+    fn view_mut(&mut self) -> ConnMut<'_> {
+        self.core.view_mut()
+    }
 
     /// `do_handshake()`: advance the handshake; `SSLWantReadError` until it has what it needs.
     #[doc(alias = "SSL_do_handshake")]

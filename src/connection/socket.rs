@@ -3,8 +3,9 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
-use super::core::{Blocking, Conn, connection_accessors};
-use super::{ServerHostname, SslSession, configure, python_wrap_checks};
+use super::core::{Blocking, Conn};
+use super::view::{ConnMut, ConnRef, connection_accessors, connection_setters};
+use super::{ServerHostname, SslSession, WrapChecks, configure, python_wrap_checks};
 use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -163,14 +164,13 @@ impl SslContext {
             self,
             opts.server_side,
             opts.server_hostname,
-            opts.session.is_some(),
-            true,
-            true,
+            opts.session,
+            WrapChecks::Socket,
         )?;
         let ssl = configure(self, opts.server_side, hostname.as_deref())?;
         let mut core = Conn::new(ssl, sock, Blocking::Blocking)?;
         if let Some(session) = opts.session {
-            core.set_session(session)?;
+            core.view_mut().set_session(session)?;
         }
         let mut s = SslSocket {
             core,
@@ -185,8 +185,130 @@ impl SslContext {
     }
 }
 
+/// `ctx.wrap_socket(socket.create_connection((host, port), timeout), server_hostname=host)`:
+/// a TCP connection to the first address of `host` that accepts (the last failure when none
+/// does, as `socket.create_connection` raises it: `socket.gaierror` for a failed lookup,
+/// `ConnectionRefusedError`, `TimeoutError: timed out`), then a client handshake with `host`
+/// as the server name. `timeout` bounds the connect and then every read and write, as
+/// `settimeout` does (see [`SslSocket`]'s timeouts).
+///
+/// ```python
+/// ssock = ctx.wrap_socket(socket.create_connection(("localhost", 8443), 5),
+///                         server_hostname="localhost")
+/// ```
+/// ```no_run
+/// # use std::sync::Arc;
+/// # fn main() -> Result<(), pyssl::Error> {
+/// let ctx = Arc::new(pyssl::create_default_context(pyssl::Purpose::SERVER_AUTH)?);
+/// let timeout = Some(std::time::Duration::from_secs(5));
+/// let mut ssock = pyssl::create_connection(&ctx, ("localhost", 8443), timeout)?;
+/// ssock.sendall(b"GET / HTTP/1.0\r\n\r\n")?;
+/// # Ok(()) }
+/// ```
+pub fn create_connection(
+    ctx: &Arc<SslContext>,
+    (host, port): (&str, u16),
+    timeout: Option<std::time::Duration>,
+) -> Result<SslSocket<std::net::TcpStream>> {
+    let tcp = tcp_connect(host, port, timeout, ctx.profile())?;
+    ctx.wrap_socket(tcp, false, Some(host))
+}
+
+/// `socket.create_connection((host, port), timeout)`: the first address of `host` that
+/// accepts, or the last failure as CPython raises it; `timeout` then bounds reads and writes.
+fn tcp_connect(
+    host: &str,
+    port: u16,
+    timeout: Option<std::time::Duration>,
+    profile: crate::Profile,
+) -> Result<std::net::TcpStream> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let os_error = |e: io::Error| Error::from_io(&e, profile);
+    let mut last = None;
+    for addr in (host, port).to_socket_addrs().map_err(os_error)? {
+        let connected = match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+        match connected {
+            Ok(tcp) => {
+                tcp.set_read_timeout(timeout).map_err(os_error)?;
+                tcp.set_write_timeout(timeout).map_err(os_error)?;
+                return Ok(tcp);
+            }
+            Err(e) => last = Some(os_error(e)),
+        }
+    }
+    // getaddrinfo answered, with nothing: CPython's own OSError.
+    Err(last.unwrap_or_else(|| Error::os_subclass("OSError", "getaddrinfo returns an empty list")))
+}
+
+/// `ssl.get_server_certificate((host, port), ca_certs=..., timeout=...)`: the server's
+/// certificate as PEM, fetched as `profile`'s release fetches it: a `_create_stdlib_context`
+/// (no hostname check; the chain verified against `ca_certs` when given, not at all
+/// otherwise), `PROTOCOL_TLS_CLIENT` and SNI from 3.10, `PROTOCOL_TLS` and no SNI before,
+/// `SSLKEYLOGFILE` honoured from 3.8. Python's `ssl_version` argument keeps its default.
+///
+/// ```python
+/// pem = ssl.get_server_certificate(("localhost", 8443), ca_certs="ca.pem", timeout=5)
+/// ```
+/// ```no_run
+/// # fn main() -> Result<(), pyssl::Error> {
+/// let timeout = Some(std::time::Duration::from_secs(5));
+/// let pem = pyssl::get_server_certificate(
+///     ("localhost", 8443), Some("ca.pem".as_ref()), timeout, pyssl::Profile::default())?;
+/// assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+/// # Ok(()) }
+/// ```
+pub fn get_server_certificate(
+    (host, port): (&str, u16),
+    ca_certs: Option<&std::path::Path>,
+    timeout: Option<std::time::Duration>,
+    profile: crate::Profile,
+) -> Result<String> {
+    use crate::constants::{Protocol, Purpose, VerifyMode};
+    let modern = profile.version >= (3, 10);
+    let protocol = if modern {
+        Protocol::PROTOCOL_TLS_CLIENT
+    } else {
+        Protocol::PROTOCOL_TLS
+    };
+    let ctx = Arc::new(SslContext::with_profile(protocol, profile)?);
+    ctx.set_check_hostname(false);
+    ctx.set_verify_mode(match ca_certs {
+        Some(_) => VerifyMode::CERT_REQUIRED,
+        None => VerifyMode::CERT_NONE,
+    })?;
+    match ca_certs {
+        // An empty path is false to Python: the default certificates instead.
+        Some(f) if f.as_os_str().is_empty() => ctx.load_default_certs(Purpose::SERVER_AUTH)?,
+        Some(f) => ctx.load_verify_locations(Some(f), None, None)?,
+        None => {}
+    }
+    crate::context::keylog_from_env(&ctx, profile)?;
+    let tcp = tcp_connect(host, port, timeout, profile)?;
+    let ssock = ctx.wrap_socket(tcp, false, modern.then_some(host))?;
+    // The `with` block's close() frees the connection without a TLS shutdown, as drop does.
+    match ssock.getpeercert_der()? {
+        Some(der) => Ok(crate::certificate::der_cert_to_pem_cert_as(&der, profile)),
+        // DER_cert_to_PEM_cert(None): base64 of None.
+        None => Err(Error::type_error(
+            "a bytes-like object is required, not 'NoneType'",
+        )),
+    }
+}
+
 impl<S: Read + Write> SslSocket<S> {
-    connection_accessors!(core);
+    connection_accessors!();
+    connection_setters!();
+
+    fn view(&self) -> ConnRef<'_> {
+        self.core.view()
+    }
+
+    fn view_mut(&mut self) -> ConnMut<'_> {
+        self.core.view_mut()
+    }
 
     /// `do_handshake()`: run (or finish) the TLS handshake.
     #[doc(alias = "SSL_do_handshake")]
@@ -349,25 +471,6 @@ impl<S: Read + Write> SslSocket<S> {
     }
 }
 
-fn io_error(e: Error) -> io::Error {
-    let kind = match e.kind() {
-        ErrorKind::WantRead | ErrorKind::WantWrite => io::ErrorKind::WouldBlock,
-        ErrorKind::Eof => io::ErrorKind::UnexpectedEof,
-        ErrorKind::Os => match e
-            .errno()
-            .map(|n| io::Error::from_raw_os_error(n as i32).kind())
-        {
-            Some(k) => k,
-            None if matches!(e.python_type(), "TimeoutError" | "timeout") => {
-                io::ErrorKind::TimedOut
-            }
-            None => io::ErrorKind::Other,
-        },
-        _ => io::ErrorKind::Other,
-    };
-    io::Error::new(kind, e)
-}
-
 /// The largest read or write one `std::io` call hands to the connection: what every release's
 /// C `int` sizes accept, so that the Python-sized `OverflowError`s of
 /// [`SslSocket::read_into`] and [`SslSocket::send`] never reach `std::io` users (a shorter
@@ -377,7 +480,7 @@ const IO_CHUNK: usize = super::C_INT_MAX;
 impl<S: Read + Write> Read for SslSocket<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len().min(IO_CHUNK);
-        self.read_into(&mut buf[..len]).map_err(io_error)
+        self.read_into(&mut buf[..len]).map_err(io::Error::from)
     }
 }
 
@@ -388,7 +491,8 @@ impl<S: Read + Write> Write for SslSocket<S> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.send(&buf[..buf.len().min(IO_CHUNK)]).map_err(io_error)
+        self.send(&buf[..buf.len().min(IO_CHUNK)])
+            .map_err(io::Error::from)
     }
     fn flush(&mut self) -> io::Result<()> {
         match self.core.transport_mut() {

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::SslContext;
+use super::{SslContext, VersionBound};
 use crate::constants::{VerifyFlags, VerifyMode};
 use crate::error::{Error, Result};
 use crate::profiles::{Change, InterpreterMessages, ReadonlyPropertyMessage};
@@ -214,8 +214,12 @@ impl SslContext {
                 let v = int_arg(&value, msgs)?;
                 self.set_verify_flags(VerifyFlags::from_bits_retain(v as u64))
             }
-            "minimum_version" => self.set_version_bound_int(int_arg(&value, msgs)?, false),
-            "maximum_version" => self.set_version_bound_int(int_arg(&value, msgs)?, true),
+            "minimum_version" => {
+                self.set_version_bound_int(int_arg(&value, msgs)?, VersionBound::Minimum)
+            }
+            "maximum_version" => {
+                self.set_version_bound_int(int_arg(&value, msgs)?, VersionBound::Maximum)
+            }
             "num_tickets" => {
                 let v = int_arg(&value, msgs)?;
                 let v = i64::try_from(v)

@@ -279,7 +279,7 @@ impl SslContext {
     /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
     /// ctx.load_cert_chain(&cert_pem, Some(&key_pem), None)?;
     ///
-    /// let e = ctx.load_cert_chain("missing.pem".as_ref(), None, None).unwrap_err();
+    /// let e = ctx.load_cert_chain("missing.pem", None, None).unwrap_err();
     /// assert_eq!(e.python_type(), "FileNotFoundError");
     /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory: 'missing.pem'");
     /// # Ok(()) }
@@ -291,10 +291,11 @@ impl SslContext {
     )]
     pub fn load_cert_chain(
         &self,
-        certfile: &Path,
+        certfile: impl AsRef<Path>,
         keyfile: Option<&Path>,
         password: Option<Password<'_>>,
     ) -> Result<()> {
+        let certfile = certfile.as_ref();
         let (cert_path, key_path) = (certfile, keyfile);
         let certfile = self.path_arg(certfile, "certfile")?;
         let keyfile = keyfile.map(|p| self.path_arg(p, "keyfile")).transpose()?;
@@ -627,13 +628,14 @@ impl SslContext {
     /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
     /// ctx.load_dh_params(&dhparams)?;
     ///
-    /// let e = ctx.load_dh_params("missing.pem".as_ref()).unwrap_err();
+    /// let e = ctx.load_dh_params("missing.pem").unwrap_err();
     /// assert_eq!(e.python_type(), "FileNotFoundError");
     /// assert_eq!(e.python_str(), "[Errno 2] No such file or directory: 'missing.pem'");
     /// # Ok(()) }
     /// ```
     #[doc(alias = "SSL_CTX_set_tmp_dh", alias = "PEM_read_bio_DHparams")]
-    pub fn load_dh_params(&self, path: &Path) -> Result<()> {
+    pub fn load_dh_params(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
         path_cstring(path)?;
         let os = |errno: i32| Error::os_path(errno, path);
         let file =

@@ -106,7 +106,7 @@ use crate::certificate::CertificateDict;
 use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
 use crate::ffi;
-use crate::ffi::helgrind::Annotated;
+use crate::ffi::helgrind::{Access, Annotated};
 use crate::profiles::{IntConversion, OptionsReadback, Profile, SessionIdContext};
 use crate::pyvalue::PyValue;
 use crate::pyvalue::py_repr_str;
@@ -114,11 +114,10 @@ use crate::pyvalue::py_repr_str;
 mod attrs;
 mod handshake;
 mod trust;
-mod values;
 mod verification;
 mod versions;
 
-pub use values::{CaData, CertStoreStats, CipherInfo, Password, SessionStats};
+pub use crate::values::{CaData, CertStoreStats, CipherInfo, Password, SessionStats, VersionBound};
 
 /// The keyword arguments of [`create_default_context_with`] beyond the purpose, plus the
 /// CPython release to imitate.
@@ -271,12 +270,19 @@ pub fn create_default_context_with(
     } else if ctx.verify_mode() != VerifyMode::CERT_NONE {
         ctx.load_default_certs(purpose)?;
     }
+    keylog_from_env(&ctx, profile)?;
+    Ok(ctx)
+}
+
+/// What `create_default_context` and `_create_stdlib_context` do with `SSLKEYLOGFILE` (3.8+):
+/// a non-empty value becomes the context's `keylog_filename`.
+pub(crate) fn keylog_from_env(ctx: &SslContext, profile: Profile) -> Result<()> {
     if profile.honours_sslkeylogfile {
         if let Some(path) = std::env::var_os("SSLKEYLOGFILE").filter(|v| !v.is_empty()) {
             ctx.set_keylog_filename(Some(Path::new(&path)))?;
         }
     }
-    Ok(ctx)
+    Ok(())
 }
 
 /// Python-side state CPython keeps next to the `SSL_CTX`.
@@ -394,7 +400,7 @@ pub(crate) fn set_new_context_defaults(
         return Err(Error::ssl_single("No cipher can be selected."));
     }
     if let (Some(min), true) = (profile.constructor_minimum_version(), flexible)
-        && !ffi::ctx_set_proto_version(ctx, false, min.0)
+        && !ffi::ctx_set_proto_version(ctx, VersionBound::Minimum, min.0)
     {
         ffi::err_clear();
         return Err(Error::value(format!(
@@ -516,13 +522,13 @@ impl SslContext {
         // A panic while holding the lock cannot leave the SSL_CTX half-mutated in a way Rust
         // cares about (each mutation is one C call), so a poisoned lock is still usable.
         let guard = self.core.read().unwrap_or_else(|p| p.into_inner());
-        ffi::helgrind::acquired(guard, &self.core, false)
+        ffi::helgrind::acquired(guard, &self.core, Access::Shared)
     }
 
     fn write(&self) -> Annotated<RwLockWriteGuard<'_, Core>> {
         let guard = self.core.write().unwrap_or_else(|p| p.into_inner());
         // Announced first: what follows happens under the lock.
-        let mut guard = ffi::helgrind::acquired(guard, &self.core, true);
+        let mut guard = ffi::helgrind::acquired(guard, &self.core, Access::Exclusive);
         // Whatever the writer changes may be something `SSL_new` copies from the SSL_CTX, so
         // the next connection builds a fresh template.
         *guard.template.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
@@ -542,7 +548,7 @@ impl SslContext {
         let core = self.read();
         let template = {
             let slot = core.template.lock().unwrap_or_else(|p| p.into_inner());
-            let mut slot = ffi::helgrind::acquired(slot, &core.template, true);
+            let mut slot = ffi::helgrind::acquired(slot, &core.template, Access::Exclusive);
             match &*slot {
                 Some(t) => t.clone(),
                 None => {

@@ -15,8 +15,8 @@ use crate::store;
 const ERR_LIB_X509: i32 = 11;
 /// `X509_R_CERT_ALREADY_IN_HASH_TABLE` (x509err.h).
 const X509_R_CERT_ALREADY_IN_HASH_TABLE: i32 = 101;
-/// `ASN1_R_HEADER_TOO_LONG` (asn1err.h).
-const ASN1_R_HEADER_TOO_LONG: i32 = 123;
+// `ASN1_R_HEADER_TOO_LONG` (asn1err.h).
+use openssl_sys::ASN1_R_HEADER_TOO_LONG;
 
 /// Give the context a store of its own before adding to it (copy-on-write of a shared default
 /// store, see [`crate::store`]). The caller holds the write lock.

@@ -1,7 +1,7 @@
 //! The protocol-version attributes of an [`SslContext`] (`minimum_version`,
 //! `maximum_version`), its security level and its TLS 1.3 session tickets.
 
-use super::SslContext;
+use super::{SslContext, VersionBound};
 use crate::constants::{Options, Protocol, TlsVersion};
 use crate::error::{Error, Result};
 use crate::ffi;
@@ -28,7 +28,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_get_min_proto_version")]
     pub fn minimum_version(&self) -> TlsVersion {
-        match self.with_ctx(|c| ffi::ctx_proto_version(c, false)) {
+        match self.with_ctx(|c| ffi::ctx_proto_version(c, VersionBound::Minimum)) {
             0 => TlsVersion::MINIMUM_SUPPORTED,
             v => TlsVersion(v),
         }
@@ -47,7 +47,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_get_max_proto_version")]
     pub fn maximum_version(&self) -> TlsVersion {
-        match self.with_ctx(|c| ffi::ctx_proto_version(c, true)) {
+        match self.with_ctx(|c| ffi::ctx_proto_version(c, VersionBound::Maximum)) {
             0 => TlsVersion::MAXIMUM_SUPPORTED,
             v => TlsVersion(v),
         }
@@ -77,7 +77,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_min_proto_version")]
     pub fn set_minimum_version(&self, version: TlsVersion) -> Result<()> {
-        self.set_version_bound(i64::from(version.0), false)
+        self.set_version_bound(i64::from(version.0), VersionBound::Minimum)
     }
 
     /// `ctx.maximum_version = version`.
@@ -107,7 +107,7 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_max_proto_version")]
     pub fn set_maximum_version(&self, version: TlsVersion) -> Result<()> {
-        self.set_version_bound(i64::from(version.0), true)
+        self.set_version_bound(i64::from(version.0), VersionBound::Maximum)
     }
 
     /// `ctx.minimum_version = n` (`maximum == false`) or `ctx.maximum_version = n`
@@ -127,17 +127,17 @@ impl SslContext {
     /// ```
     /// # fn main() -> Result<(), pyssl::Error> {
     /// let old = pyssl::SslContext::with_profile(pyssl::PROTOCOL_TLS_CLIENT, pyssl::Profile::PY313_0)?;
-    /// let e = old.set_version_bound_int(1 << 40, false).unwrap_err();
+    /// let e = old.set_version_bound_int(1 << 40, pyssl::VersionBound::Minimum).unwrap_err();
     /// assert_eq!(e.python_type(), "OverflowError");
     /// assert_eq!(e.python_str(), "Option is too long");
     /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_CLIENT)?; // 3.15.2
-    /// let e = ctx.set_version_bound_int(1 << 40, false).unwrap_err();
+    /// let e = ctx.set_version_bound_int(1 << 40, pyssl::VersionBound::Minimum).unwrap_err();
     /// assert_eq!(e.python_str(), "signed integer is greater than maximum");
-    /// let e = ctx.set_version_bound_int(1 << 70, false).unwrap_err();
+    /// let e = ctx.set_version_bound_int(1 << 70, pyssl::VersionBound::Minimum).unwrap_err();
     /// assert_eq!(e.python_str(), "Python int too large to convert to C long");
-    /// let e = ctx.set_version_bound_int(0x305, false).unwrap_err();
+    /// let e = ctx.set_version_bound_int(0x305, pyssl::VersionBound::Minimum).unwrap_err();
     /// assert_eq!(e.python_str(), "Unsupported TLS/SSL version 0x305");
-    /// ctx.set_version_bound_int(0x303, true)?;
+    /// ctx.set_version_bound_int(0x303, pyssl::VersionBound::Maximum)?;
     /// assert_eq!(ctx.maximum_version(), pyssl::TlsVersion::TLSv1_2);
     /// # Ok(()) }
     /// ```
@@ -145,13 +145,14 @@ impl SslContext {
         alias = "SSL_CTX_set_min_proto_version",
         alias = "SSL_CTX_set_max_proto_version"
     )]
-    pub fn set_version_bound_int(&self, value: i128, maximum: bool) -> Result<()> {
+    pub fn set_version_bound_int(&self, value: i128, bound: VersionBound) -> Result<()> {
         let v = i64::try_from(value)
             .map_err(|_| Error::overflow("Python int too large to convert to C long"))?;
-        self.set_version_bound(v, maximum)
+        self.set_version_bound(v, bound)
     }
 
-    fn set_version_bound(&self, v: i64, maximum: bool) -> Result<()> {
+    fn set_version_bound(&self, v: i64, bound: VersionBound) -> Result<()> {
+        let maximum = bound == VersionBound::Maximum;
         if !maximum && v == i64::from(TlsVersion::SSLv3.0) {
             // ssl.py's `minimum_version` setter clears OP_NO_SSLv3 before it asks C for the
             // bound, in every release; the option stays cleared even if the bound is refused.
@@ -199,7 +200,7 @@ impl SslContext {
         };
         let mut core = self.write();
         ffi::err_clear();
-        if !ffi::ctx_set_proto_version(&mut core.ctx, maximum, raw) {
+        if !ffi::ctx_set_proto_version(&mut core.ctx, bound, raw) {
             ffi::err_clear();
             return Err(Error::value(format!(
                 "Unsupported protocol version 0x{:x}",

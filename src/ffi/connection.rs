@@ -42,14 +42,54 @@ unsafe extern "C" {
     fn SSL_CIPHER_get_id(c: *const sys::SSL_CIPHER) -> u32;
     /// `SSL *SSL_dup(SSL *s);`
     fn SSL_dup(s: *mut sys::SSL) -> *mut sys::SSL;
+    /// `char *X509_VERIFY_PARAM_get0_host(X509_VERIFY_PARAM *param, int idx);` (1.1.0+)
+    fn X509_VERIFY_PARAM_get0_host(
+        param: *mut sys::X509_VERIFY_PARAM,
+        idx: c_int,
+    ) -> *mut std::ffi::c_char;
+    /// `char *X509_VERIFY_PARAM_get1_ip_asc(X509_VERIFY_PARAM *param);` (1.1.0+)
+    fn X509_VERIFY_PARAM_get1_ip_asc(param: *mut sys::X509_VERIFY_PARAM) -> *mut std::ffi::c_char;
+}
+
+/// The name or address the connection's certificate check expects: the first host name of
+/// its verify parameters (`SSL_set1_host`, as rust-openssl's `ConnectConfiguration` and
+/// pyssl set it), else its IP address in text form (`X509_VERIFY_PARAM_set1_ip`).
+pub(crate) fn ssl_expected_peer(ssl: &SslRef) -> Option<String> {
+    // SAFETY: `ssl` is a live SSL borrowed for this call; SSL_get0_param returns its own
+    // X509_VERIFY_PARAM (never NULL for an SSL), which lives as long as the SSL.
+    let param = unsafe { sys::SSL_get0_param(ssl.as_ptr()) };
+    // SAFETY: `param` is valid (above); get0_host returns NULL or a NUL-terminated string
+    // owned by `param`, copied out before anything can change it.
+    let host = unsafe { X509_VERIFY_PARAM_get0_host(param, 0) };
+    if !host.is_null() {
+        // SAFETY: non-NULL and NUL-terminated (above).
+        return Some(
+            unsafe { CStr::from_ptr(host) }
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    // SAFETY: `param` is valid; get1_ip_asc returns NULL or a string the caller owns.
+    let ip = unsafe { X509_VERIFY_PARAM_get1_ip_asc(param) };
+    if ip.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL and NUL-terminated; copied out, then freed exactly once with
+    // OPENSSL_free, as get1_ip_asc's ownership rule requires.
+    unsafe {
+        let text = CStr::from_ptr(ip).to_string_lossy().into_owned();
+        sys::OPENSSL_free(ip.cast());
+        Some(text)
+    }
 }
 
 /// `ERR_LIB_SSL`.
 pub(crate) const ERR_LIB_SSL: i32 = 20;
 /// `ERR_LIB_SYS`.
-const ERR_LIB_SYS: u64 = 2;
+const ERR_LIB_SYS: u64 = openssl_sys::ERR_LIB_SYS as u64;
 /// `ERR_SYSTEM_FLAG` (OpenSSL 3): a packed error code that is an errno.
-const ERR_SYSTEM_FLAG: u64 = 0x8000_0000;
+#[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
+const ERR_SYSTEM_FLAG: u64 = openssl_sys::ERR_SYSTEM_FLAG as u64;
 
 /// The errno of an `ERR_LIB_SYS` error code (OpenSSL 3 packs it under `ERR_SYSTEM_FLAG`,
 /// 1.1.1 as the reason of library 2); `None` for every other code.
@@ -70,8 +110,8 @@ pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;
 /// when a socket BIO reaches end of file mid-record.
 pub(crate) const UNEXPECTED_EOF_CODE: u64 =
     ((ERR_LIB_SSL as u64) << 23) | SSL_R_UNEXPECTED_EOF_WHILE_READING as u64;
-/// `SSL_OP_IGNORE_UNEXPECTED_EOF`.
-const SSL_OP_IGNORE_UNEXPECTED_EOF: u64 = 0x80;
+// `SSL_OP_IGNORE_UNEXPECTED_EOF`.
+use openssl_sys::SSL_OP_IGNORE_UNEXPECTED_EOF;
 
 /// Whether `OP_IGNORE_UNEXPECTED_EOF` is set on the connection.
 pub(crate) fn ssl_ignores_unexpected_eof(ssl: &SslRef) -> bool {
@@ -80,19 +120,19 @@ pub(crate) fn ssl_ignores_unexpected_eof(ssl: &SslRef) -> bool {
     options & SSL_OP_IGNORE_UNEXPECTED_EOF != 0
 }
 
-/// `SSL_ERROR_WANT_X509_LOOKUP`.
-pub(crate) const SSL_ERROR_WANT_X509_LOOKUP: c_int = 4;
+// `SSL_ERROR_WANT_X509_LOOKUP`.
+pub(crate) use openssl_sys::SSL_ERROR_WANT_X509_LOOKUP;
 
-/// `SSL_CTRL_MODE` (the control behind the `SSL_set_mode` macro).
-const SSL_CTRL_MODE: c_int = 33;
-/// `SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER`.
-pub(crate) const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: c_long = 0x2;
-/// `SSL_MODE_AUTO_RETRY`.
-pub(crate) const SSL_MODE_AUTO_RETRY: c_long = 0x4;
-/// `SSL_SENT_SHUTDOWN`.
-pub(crate) const SSL_SENT_SHUTDOWN: c_int = 1;
-/// `SSL_RECEIVED_SHUTDOWN`.
-pub(crate) const SSL_RECEIVED_SHUTDOWN: c_int = 2;
+// `SSL_CTRL_MODE` (the control behind the `SSL_set_mode` macro).
+use openssl_sys::SSL_CTRL_MODE;
+// `SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER`.
+pub(crate) use openssl_sys::SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+// `SSL_MODE_AUTO_RETRY`.
+pub(crate) use openssl_sys::SSL_MODE_AUTO_RETRY;
+// `SSL_SENT_SHUTDOWN`.
+pub(crate) use openssl_sys::SSL_SENT_SHUTDOWN;
+// `SSL_RECEIVED_SHUTDOWN`.
+pub(crate) use openssl_sys::SSL_RECEIVED_SHUTDOWN;
 
 /// `SSL_set_mode(ssl, mode)`.
 pub(crate) fn ssl_set_mode(ssl: &mut SslRef, mode: c_long) {

@@ -67,8 +67,9 @@ mod imp {
         write: bool,
     }
 
-    /// Announce that the current thread now holds `lock` (exclusively when `write`).
-    pub(crate) fn acquired<G, L>(guard: G, lock: &L, write: bool) -> Annotated<G> {
+    /// Announce that the current thread now holds `lock` as `access` says.
+    pub(crate) fn acquired<G, L>(guard: G, lock: &L, access: super::Access) -> Annotated<G> {
+        let write = access == super::Access::Exclusive;
         let lock = lock as *const L as usize;
         client_request(HAPPENS_AFTER, lock, 0);
         if write {
@@ -106,9 +107,18 @@ mod imp {
 
     /// Returns `guard` unchanged.
     #[inline(always)]
-    pub(crate) fn acquired<G, L>(guard: G, _lock: &L, _write: bool) -> Annotated<G> {
+    pub(crate) fn acquired<G, L>(guard: G, _lock: &L, _access: super::Access) -> Annotated<G> {
         guard
     }
 }
 
 pub(crate) use imp::{Annotated, acquired};
+
+/// How a lock announced with [`acquired`] is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A read lock: other readers may hold it too.
+    Shared,
+    /// A mutex or a write lock.
+    Exclusive,
+}

@@ -1,5 +1,7 @@
 //! Raw OpenSSL calls that rust-openssl does not wrap (or wraps in a way that loses CPython's
-//! error behaviour), each behind a small safe function. No other module sees a raw pointer.
+//! error behaviour), each behind a small safe function. Raw pointers appear only here and in
+//! [`crate::callbacks`], the functions OpenSSL calls back with them (`unsafe` is allowed in
+//! those two modules only).
 //!
 //! Conventions:
 //! * functions that mutate an `SSL_CTX` take `&mut SslContextBuilder`, readers take
@@ -23,11 +25,22 @@ use openssl::ssl::{SslContextBuilder, SslContextRef, SslRef, SslVerifyMode};
 use openssl::x509::{X509, X509Ref};
 use openssl_sys as sys;
 
-use crate::context::CipherInfo;
+use crate::values::{CipherInfo, VersionBound};
 
 /// `int (*pem_password_cb)(char *buf, int size, int rwflag, void *userdata)`.
 pub(crate) type PemPasswordCb =
     unsafe extern "C" fn(buf: *mut c_char, size: c_int, rwflag: c_int, u: *mut c_void) -> c_int;
+
+/// The security callback type of `SSL_CTX_set_security_callback`.
+pub(crate) type SecurityCb = unsafe extern "C" fn(
+    s: *const sys::SSL,
+    ctx: *const sys::SSL_CTX,
+    op: c_int,
+    bits: c_int,
+    nid: c_int,
+    other: *mut c_void,
+    ex: *mut c_void,
+) -> c_int;
 
 // SAFETY: these declarations match the C prototypes of OpenSSL 1.1.1 and 3.x (ssl.h, x509.h,
 // x509_vfy.h, bio.h); libssl and libcrypto are linked by openssl-sys.
@@ -38,6 +51,15 @@ unsafe extern "C" {
     fn SSL_CTX_set_default_passwd_cb(ctx: *mut sys::SSL_CTX, cb: Option<PemPasswordCb>);
     /// `void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u);` (1.1.0+)
     fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut sys::SSL_CTX, u: *mut c_void);
+    /// `void SSL_CTX_set_security_callback(SSL_CTX *ctx, int (*cb)(const SSL *s,
+    ///  const SSL_CTX *ctx, int op, int bits, int nid, void *other, void *ex));` (1.1.0+)
+    fn SSL_CTX_set_security_callback(ctx: *mut sys::SSL_CTX, cb: Option<SecurityCb>);
+    /// `int (*SSL_CTX_get_security_callback(const SSL_CTX *ctx))(...);` (1.1.0+)
+    fn SSL_CTX_get_security_callback(ctx: *const sys::SSL_CTX) -> Option<SecurityCb>;
+    /// `const char *OSSL_default_cipher_list(void);` (3.0+)
+    fn OSSL_default_cipher_list() -> *const c_char;
+    /// `const char *OSSL_default_ciphersuites(void);` (3.0+)
+    fn OSSL_default_ciphersuites() -> *const c_char;
     /// `int X509_check_ca(X509 *cert);`
     fn X509_check_ca(cert: *mut sys::X509) -> c_int;
     /// `X509_LOOKUP_TYPE X509_OBJECT_get_type(const X509_OBJECT *a);` (1.1.0+)
@@ -64,12 +86,12 @@ unsafe extern "C" {
 
 const X509_LU_X509: c_int = 1;
 const X509_LU_CRL: c_int = 2;
-const BIO_CTRL_EOF: c_int = 2;
+use openssl_sys::BIO_CTRL_EOF;
 const SSL_CTRL_SET_GROUPS: c_int = 91;
-const SSL_CTRL_GET_MIN_PROTO_VERSION: c_int = 130;
-const SSL_CTRL_GET_MAX_PROTO_VERSION: c_int = 131;
-const SSL_CTRL_SET_MIN_PROTO_VERSION: c_int = 123;
-const SSL_CTRL_SET_MAX_PROTO_VERSION: c_int = 124;
+use openssl_sys::SSL_CTRL_GET_MAX_PROTO_VERSION;
+use openssl_sys::SSL_CTRL_GET_MIN_PROTO_VERSION;
+use openssl_sys::SSL_CTRL_SET_MAX_PROTO_VERSION;
+use openssl_sys::SSL_CTRL_SET_MIN_PROTO_VERSION;
 
 /// `SSL_CTRL_SESS_*` request codes behind the `SSL_CTX_sess_*` macros, in the order CPython's
 /// `session_stats()` reports them.
@@ -126,6 +148,24 @@ pub(crate) fn err_reason_string(code: u64) -> Option<String> {
     // SAFETY: returns NULL or a static NUL-terminated string.
     let p = unsafe { sys::ERR_reason_error_string(code as c_ulong) };
     cstr_opt(p)
+}
+
+/// The `EAI_*` code (negative, as glibc and musl define them) whose `gai_strerror` text is
+/// `text`: std keeps only the text of a failed `getaddrinfo`. `None` for a text no code has.
+pub(crate) fn gai_code(text: &str) -> Option<i32> {
+    let message = |code: c_int| {
+        // SAFETY: gai_strerror returns a static NUL-terminated string for any code, known or
+        // not.
+        unsafe { CStr::from_ptr(libc::gai_strerror(code)) }.to_bytes()
+    };
+    // The text of codes no libc defines ("Unknown error") names no code.
+    if text.as_bytes() == message(c_int::MIN) {
+        return None;
+    }
+    // glibc's codes lie in -1 ... -105 (EAI_BADFLAGS ... EAI_IDN_ENCODE).
+    (1..=127)
+        .map(|n: c_int| -n)
+        .find(|&code| message(code) == text.as_bytes())
 }
 
 fn cstr_opt(p: *const c_char) -> Option<String> {
@@ -197,22 +237,24 @@ pub(crate) fn ctx_set_hostflags(ctx: &mut SslContextBuilder, flags: u32) {
 }
 
 /// `SSL_CTX_get_min_proto_version` / `..._max_...` (0 = no limit).
-pub(crate) fn ctx_proto_version(ctx: &SslContextRef, max: bool) -> i32 {
-    let op = if max {
-        SSL_CTRL_GET_MAX_PROTO_VERSION
-    } else {
-        SSL_CTRL_GET_MIN_PROTO_VERSION
+pub(crate) fn ctx_proto_version(ctx: &SslContextRef, bound: VersionBound) -> i32 {
+    let op = match bound {
+        VersionBound::Maximum => SSL_CTRL_GET_MAX_PROTO_VERSION,
+        VersionBound::Minimum => SSL_CTRL_GET_MIN_PROTO_VERSION,
     };
     // SAFETY: the GET_*_PROTO_VERSION controls only read the ctx.
     unsafe { sys::SSL_CTX_ctrl(ctx.as_ptr(), op, 0, ptr::null_mut()) as i32 }
 }
 
 /// `SSL_CTX_set_min_proto_version` / `..._max_...`; false if OpenSSL refused.
-pub(crate) fn ctx_set_proto_version(ctx: &mut SslContextBuilder, max: bool, version: i32) -> bool {
-    let op = if max {
-        SSL_CTRL_SET_MAX_PROTO_VERSION
-    } else {
-        SSL_CTRL_SET_MIN_PROTO_VERSION
+pub(crate) fn ctx_set_proto_version(
+    ctx: &mut SslContextBuilder,
+    bound: VersionBound,
+    version: i32,
+) -> bool {
+    let op = match bound {
+        VersionBound::Maximum => SSL_CTRL_SET_MAX_PROTO_VERSION,
+        VersionBound::Minimum => SSL_CTRL_SET_MIN_PROTO_VERSION,
     };
     // SAFETY: exclusive access; the control takes an integer argument and no pointer.
     unsafe { sys::SSL_CTX_ctrl(ctx.as_ptr(), op, version as c_long, ptr::null_mut()) == 1 }
@@ -487,6 +529,30 @@ pub(crate) fn ctx_use_private_key(
 ) -> bool {
     // SAFETY: exclusive ctx access; OpenSSL takes its own reference to the key.
     unsafe { sys::SSL_CTX_use_PrivateKey(ctx.as_ptr(), key.as_ptr()) == 1 }
+}
+
+/// Undo what rust-openssl's presets add on top of a fresh `SSL_CTX` and CPython's
+/// constructor never sets: OpenSSL's default TLS 1.3 suites (and, with `cipher_list`, its
+/// default cipher list) instead of the preset's, and no temporary DH parameters nor automatic
+/// DH (so DHE suites are refused, as by a CPython server without `load_dh_params`). `false`
+/// if OpenSSL refused one of them (the error is on the queue).
+pub(crate) fn ctx_reset_preset_extras(ctx: &mut SslContextBuilder, cipher_list: bool) -> bool {
+    let p = ctx.as_ptr();
+    // SAFETY: exclusive access to a live SSL_CTX (`&mut`); the default lists are static
+    // strings owned by OpenSSL. `SSL_CTX_set0_tmp_dh_pkey(ctx, NULL)` frees the preset's
+    // parameters, but the default security callback refuses a NULL key at every level, so a
+    // callback that allows everything is installed for that one call and the previous one
+    // restored right after; no connection can be made from a builder meanwhile.
+    unsafe {
+        let suites = sys::SSL_CTX_set_ciphersuites(p, OSSL_default_ciphersuites()) == 1;
+        let list = !cipher_list || sys::SSL_CTX_set_cipher_list(p, OSSL_default_cipher_list()) == 1;
+        let previous = SSL_CTX_get_security_callback(p);
+        SSL_CTX_set_security_callback(p, Some(crate::callbacks::allow_any_security));
+        let dh = sys::SSL_CTX_set0_tmp_dh_pkey(p, ptr::null_mut()) == 1;
+        SSL_CTX_set_security_callback(p, previous);
+        sys::SSL_CTX_set_dh_auto(p, 0);
+        suites && list && dh
+    }
 }
 
 /// `SSL_CTX_get_security_level` / `SSL_CTX_set_security_level`.

@@ -1,10 +1,11 @@
 //! Raw calls behind the shared default trust store ([`crate::store`]): building a store with
 //! the default lookups, up-references, swapping an `SSL_CTX`'s store, walking a store's
-//! objects under its lock, and the lookup hooks that tell `store` which context a verification
-//! ran for.
+//! objects under its lock, and installing the lookup hooks (in [`crate::callbacks`]) that
+//! tell `store` which context a verification ran for.
 //!
-//! Every function here is safe to call; pointers never leave this file. The symbols declared
-//! below exist in OpenSSL 1.1.0 and later unless marked otherwise.
+//! Every function here is safe to call; pointers leave this file only for those hooks,
+//! which OpenSSL calls with them. The symbols declared below exist in OpenSSL 1.1.0 and
+//! later unless marked otherwise.
 
 use std::cmp::Ordering;
 use std::ffi::{CStr, c_char, c_int, c_long, c_void};
@@ -20,6 +21,7 @@ use openssl::x509::{
 use openssl_sys as sys;
 
 use super::{X509_LU_CRL, X509_LU_X509, X509_OBJECT_get_type, X509_STORE_lock, X509_STORE_unlock};
+use crate::callbacks;
 
 /// `X509_STORE_CTX_get_issuer_fn`.
 type GetIssuerFn = unsafe extern "C" fn(
@@ -63,18 +65,18 @@ unsafe extern "C" {
     /// `void X509_STORE_set_lookup_crls(X509_STORE *, X509_STORE_CTX_lookup_crls_fn);`
     fn X509_STORE_set_lookup_crls(ctx: *mut sys::X509_STORE, f: Option<LookupCrlsFn>);
     /// `int X509_STORE_CTX_get1_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x);`
-    fn X509_STORE_CTX_get1_issuer(
+    pub(crate) fn X509_STORE_CTX_get1_issuer(
         issuer: *mut *mut sys::X509,
         ctx: *mut sys::X509_STORE_CTX,
         x: *mut sys::X509,
     ) -> c_int;
     /// `STACK_OF(X509) *X509_STORE_CTX_get1_certs(X509_STORE_CTX *, const X509_NAME *);`
-    fn X509_STORE_CTX_get1_certs(
+    pub(crate) fn X509_STORE_CTX_get1_certs(
         ctx: *mut sys::X509_STORE_CTX,
         nm: *const sys::X509_NAME,
     ) -> *mut sys::stack_st_X509;
     /// `STACK_OF(X509_CRL) *X509_STORE_CTX_get1_crls(const X509_STORE_CTX *, const X509_NAME *);`
-    fn X509_STORE_CTX_get1_crls(
+    pub(crate) fn X509_STORE_CTX_get1_crls(
         ctx: *const sys::X509_STORE_CTX,
         nm: *const sys::X509_NAME,
     ) -> *mut sys::stack_st_X509_CRL;
@@ -87,9 +89,11 @@ unsafe extern "C" {
         u: *mut c_void,
     ) -> *mut sys::OPENSSL_STACK;
     /// `void X509_INFO_free(X509_INFO *a);`
-    fn X509_INFO_free(a: *mut c_void);
+    pub(crate) fn X509_INFO_free(a: *mut c_void);
     /// `X509_STORE *X509_STORE_CTX_get0_store(const X509_STORE_CTX *ctx);`
-    fn X509_STORE_CTX_get0_store(ctx: *const sys::X509_STORE_CTX) -> *mut sys::X509_STORE;
+    pub(crate) fn X509_STORE_CTX_get0_store(
+        ctx: *const sys::X509_STORE_CTX,
+    ) -> *mut sys::X509_STORE;
     /// `X509_VERIFY_PARAM *X509_STORE_get0_param(const X509_STORE *ctx);`
     #[cfg(test)]
     fn X509_STORE_get0_param(ctx: *const sys::X509_STORE) -> *mut sys::X509_VERIFY_PARAM;
@@ -100,7 +104,7 @@ const X509_L_ADD_DIR: c_int = 2;
 #[cfg(ossl300)]
 const X509_L_ADD_STORE: c_int = 3;
 /// `X509_FILETYPE_PEM` (x509.h).
-const X509_FILETYPE_PEM: c_long = 1;
+const X509_FILETYPE_PEM: c_long = openssl_sys::X509_FILETYPE_PEM as c_long;
 /// The first release whose `sk_find` no longer sorts an unsorted stack (only the fallback of
 /// [`add_sorts`]).
 const OPENSSL_3_2: u64 = 0x3020_0000;
@@ -454,7 +458,7 @@ unsafe fn read_infos(bio: *mut sys::BIO) -> Option<Vec<StoreObj>> {
                 out.push(StoreObj::Crl(crl_up_ref(X509CrlRef::from_ptr(c))));
             }
         }
-        sys::OPENSSL_sk_pop_free(infos.cast(), Some(free_info));
+        sys::OPENSSL_sk_pop_free(infos.cast(), Some(crate::callbacks::free_x509_info));
     }
     Some(out)
 }
@@ -464,11 +468,6 @@ unsafe fn read_infos(bio: *mut sys::BIO) -> Option<Vec<StoreObj>> {
 struct X509InfoHead {
     x509: *mut sys::X509,
     crl: *mut sys::X509_CRL,
-}
-
-unsafe extern "C" fn free_info(p: *mut c_void) {
-    // SAFETY: called by OPENSSL_sk_pop_free with each X509_INFO of the stack, once.
-    unsafe { X509_INFO_free(p.cast()) }
 }
 
 /// Whether the process runs set-user-ID or set-group-ID (`getauxval(AT_SECURE)`), in which
@@ -535,84 +534,9 @@ pub(crate) fn install_lookup_hooks<O: LookupObserver>(store: &X509StoreRef) {
     // SAFETY: the store is live and not yet visible to another thread; the hooks have the
     // C signatures of the typedefs the setters take.
     unsafe {
-        X509_STORE_set_get_issuer(store.as_ptr(), Some(get_issuer_hook::<O>));
-        X509_STORE_set_lookup_certs(store.as_ptr(), Some(lookup_certs_hook::<O>));
-        X509_STORE_set_lookup_crls(store.as_ptr(), Some(lookup_crls_hook::<O>));
-    }
-}
-
-unsafe extern "C" fn get_issuer_hook<O: LookupObserver>(
-    issuer: *mut *mut sys::X509,
-    ctx: *mut sys::X509_STORE_CTX,
-    x: *mut sys::X509,
-) -> c_int {
-    // SAFETY: OpenSSL calls the hook with the arguments of X509_STORE_CTX_get1_issuer, which
-    // we forward unchanged.
-    let ret = unsafe { X509_STORE_CTX_get1_issuer(issuer, ctx, x) };
-    if !x.is_null() {
-        // SAFETY: x is the live certificate whose issuer is being looked for; its issuer
-        // name lives as long as x, which outlives this call.
-        unsafe { notify::<O>(ctx, ObjKind::Cert, sys::X509_get_issuer_name(x)) };
-    }
-    ret
-}
-
-unsafe extern "C" fn lookup_certs_hook<O: LookupObserver>(
-    ctx: *mut sys::X509_STORE_CTX,
-    nm: *const sys::X509_NAME,
-) -> *mut sys::stack_st_X509 {
-    // SAFETY: forwarded unchanged to OpenSSL's own implementation.
-    let ret = unsafe { X509_STORE_CTX_get1_certs(ctx, nm) };
-    // SAFETY: ctx and nm are live for the duration of the hook.
-    unsafe { notify::<O>(ctx, ObjKind::Cert, nm) };
-    ret
-}
-
-unsafe extern "C" fn lookup_crls_hook<O: LookupObserver>(
-    ctx: *const sys::X509_STORE_CTX,
-    nm: *const sys::X509_NAME,
-) -> *mut sys::stack_st_X509_CRL {
-    // SAFETY: forwarded unchanged to OpenSSL's own implementation.
-    let ret = unsafe { X509_STORE_CTX_get1_crls(ctx, nm) };
-    // SAFETY: ctx and nm are live for the duration of the hook.
-    unsafe { notify::<O>(ctx, ObjKind::Crl, nm) };
-    ret
-}
-
-/// Find the connection's `SSL_CTX` and tell the observer. Lookups made without a connection
-/// (a context completing its own certificate chain) have no `SSL` attached and are skipped.
-///
-/// # Safety
-/// `ctx` and `name` must be NULL or live for the duration of the call.
-unsafe fn notify<O: LookupObserver>(
-    ctx: *const sys::X509_STORE_CTX,
-    kind: ObjKind,
-    name: *const sys::X509_NAME,
-) {
-    if ctx.is_null() || name.is_null() {
-        return;
-    }
-    // SAFETY: ctx is live. libssl stores the connection's SSL under this index before it
-    // verifies a chain; the SSL holds a reference to its SSL_CTX, and both outlive the
-    // verification this hook runs in. The store is the one the verification searches.
-    unsafe {
-        let ssl = sys::X509_STORE_CTX_get_ex_data(
-            ctx.cast_mut(),
-            sys::SSL_get_ex_data_X509_STORE_CTX_idx(),
-        ) as *const sys::SSL;
-        if ssl.is_null() {
-            return;
-        }
-        let ssl_ctx = sys::SSL_get_SSL_CTX(ssl);
-        let store = X509_STORE_CTX_get0_store(ctx);
-        if ssl_ctx.is_null() || store.is_null() {
-            return;
-        }
-        let ssl_ctx = SslContextRef::from_ptr(ssl_ctx);
-        let store = X509StoreRef::from_ptr(store);
-        let name = X509NameRef::from_ptr(name.cast_mut());
-        // No panic may unwind into OpenSSL; an observer that panics only loses the note.
-        let _ = crate::callbacks::catch(|| O::observe(ssl_ctx, store, kind, name));
+        X509_STORE_set_get_issuer(store.as_ptr(), Some(callbacks::get_issuer_hook::<O>));
+        X509_STORE_set_lookup_certs(store.as_ptr(), Some(callbacks::lookup_certs_hook::<O>));
+        X509_STORE_set_lookup_crls(store.as_ptr(), Some(callbacks::lookup_crls_hook::<O>));
     }
 }
 

@@ -58,8 +58,8 @@ pub(crate) fn spki_der(cert: &openssl::x509::X509Ref) -> Option<Vec<u8>> {
 /// The rest (`GEN_OTHERNAME`, `GEN_X400`, `GEN_EDIPARTY`) is handled by OpenSSL's printer.
 pub(crate) use openssl_sys::{GEN_DIRNAME, GEN_DNS, GEN_EMAIL, GEN_IPADD, GEN_RID, GEN_URI};
 
-/// `V_ASN1_BIT_STRING`, the ASN.1 type whose name-entry values CPython keeps as `bytes`.
-pub(crate) const V_ASN1_BIT_STRING: c_int = openssl_sys::V_ASN1_BIT_STRING;
+// `V_ASN1_BIT_STRING`, the ASN.1 type whose name-entry values CPython keeps as `bytes`.
+pub(crate) use openssl_sys::V_ASN1_BIT_STRING;
 
 /// A borrowed byte view of C memory that tolerates NULL (and non-positive lengths) by
 /// returning an empty slice, so no caller ever builds a slice from a NULL pointer.

@@ -1,19 +1,41 @@
-//! pyssl for other OpenSSL-based stacks: a profile's defaults on an existing
-//! `SslContextBuilder` ([`apply_profile_defaults`]), and (feature `tokio`) async connect and
-//! accept with pyssl's verification, hostname and error semantics ([`tokio`](crate::tokio)).
+//! pyssl for stacks that take rust-openssl builders (hyper-openssl, postgres-openssl,
+//! actix-web's `bind_openssl`): a profile's defaults on an existing `SslContextBuilder`
+//! ([`apply_profile_defaults`]), remembered so that [`ssl_error`](crate::ssl_error) names the
+//! failures of its connections as that release does.
 
-use openssl::ssl::{SslContextBuilder, SslVerifyMode};
+use std::sync::OnceLock;
+
+use openssl::error::ErrorStack;
+use openssl::ex_data::Index;
+use openssl::ssl::{SslContext as RawContext, SslContextBuilder, SslContextRef, SslVerifyMode};
 
 use crate::constants::{Options, Purpose, VerifyFlags, hostflags};
 use crate::context::{default_options, set_new_context_defaults};
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::profiles::Profile;
+use crate::values::VersionBound;
+
+/// The `SSL_CTX` ex_data slot where [`apply_profile_defaults`] records its profile.
+fn profile_index() -> Option<Index<RawContext, Profile>> {
+    static INDEX: OnceLock<Option<Index<RawContext, Profile>>> = OnceLock::new();
+    *INDEX.get_or_init(|| RawContext::new_ex_index::<Profile>().ok())
+}
+
+/// The profile [`apply_profile_defaults`] gave a context, so that [`ssl_error`](crate::ssl_error)
+/// names the failures of its connections as that release does.
+pub(crate) fn applied_profile(ctx: &SslContextRef) -> Option<Profile> {
+    ctx.ex_data(profile_index()?).copied()
+}
 
 /// Give an existing `SslContextBuilder` the settings `ssl.create_default_context(purpose)`
-/// makes under `profile`, except the trust store: options, cipher string, minimum version,
-/// verify mode, verify flags, hostname flags, post-handshake authentication off, the
-/// `RELEASE_BUFFERS` mode and (through 3.12) the `"Python\0"` session id context.
+/// makes under `profile`, except the trust store: options, cipher string, minimum version
+/// (and no maximum), verify mode, verify flags, hostname flags, post-handshake authentication
+/// off, the `RELEASE_BUFFERS` mode and (through 3.12) the `"Python\0"` session id context —
+/// and it takes away what rust-openssl's presets add that CPython's constructor never sets:
+/// their TLS 1.3 suite order (OpenSSL's default comes back) and their DH parameters (a
+/// DHE-only client is refused, as by a CPython server without `load_dh_params`). A server
+/// builder then chooses what a CPython server chooses for the same client offer.
 ///
 /// For libraries that only accept rust-openssl builders (hyper-openssl and postgres-openssl
 /// take an `SslConnectorBuilder`). **Cost:** `SslConnector::builder()` itself already loads
@@ -61,8 +83,19 @@ pub fn apply_profile_defaults(
         options.bits(),
     );
     ffi::err_clear();
+    // A preset's version bounds (`mozilla_modern_v5`: TLS 1.3 at least) go; the profile's
+    // minimum, if it has one, comes back with the constructor's defaults.
+    ffi::ctx_set_proto_version(builder, VersionBound::Minimum, 0);
+    ffi::ctx_set_proto_version(builder, VersionBound::Maximum, 0);
     // The builders this is for are version-flexible (`SslMethod::tls*()`).
     set_new_context_defaults(builder, profile, true)?;
+    let keep_openssl_list = profile.constructor_cipher_string().is_none();
+    if !ffi::ctx_reset_preset_extras(builder, keep_openssl_list) {
+        return Err(Error::from_stack(
+            &ErrorStack::get(),
+            profile.mnemonic_table(),
+        ));
+    }
     // 3.13 adds its flags for both purposes.
     let flags = VerifyFlags::X509_TRUSTED_FIRST | profile.default_context_verify_flags;
     let current = ffi::ctx_verify_flags(ffi::builder_ref(builder));
@@ -75,5 +108,8 @@ pub fn apply_profile_defaults(
         SslVerifyMode::NONE
     };
     ffi::ctx_set_verify(builder, mode, crate::callbacks::verify_callback(&profile));
+    if let Some(index) = profile_index() {
+        builder.set_ex_data(index, profile);
+    }
     Ok(())
 }

@@ -1,12 +1,14 @@
-//! The values [`SslContext`](super::SslContext) methods take and return beyond plain
-//! attributes: CA data, passwords, store and session statistics, cipher descriptions.
+//! The values [`SslContext`](crate::SslContext) methods take and return beyond plain
+//! attributes: CA data, passwords, store and session statistics, cipher descriptions. They
+//! sit below the context, the store and `ffi`, which fill them, and depend on nothing but
+//! the error and Python value types.
 
 use crate::error::Result;
 use crate::pyvalue::{PyValue, dict};
 
 /// CA certificates given as data rather than files: the `cadata=` argument of
-/// [`SslContext::load_verify_locations`](super::SslContext::load_verify_locations) and of
-/// [`create_default_context_with`](super::create_default_context_with).
+/// [`SslContext::load_verify_locations`](crate::SslContext::load_verify_locations) and of
+/// [`create_default_context_with`](crate::create_default_context_with).
 ///
 /// Python accepts a `str` of PEM text or a bytes-like object of DER, and parses them
 /// differently: PEM is read block by block until no further `BEGIN CERTIFICATE` line is
@@ -44,7 +46,7 @@ pub enum CaData<'a> {
 }
 
 impl CaData<'_> {
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         match self {
             CaData::Pem(s) => s.is_empty(),
             CaData::Der(b) => b.is_empty(),
@@ -53,7 +55,7 @@ impl CaData<'_> {
 }
 
 /// The `password` argument of
-/// [`SslContext::load_cert_chain`](super::SslContext::load_cert_chain): what decrypts an
+/// [`SslContext::load_cert_chain`](crate::SslContext::load_cert_chain): what decrypts an
 /// encrypted private key.
 ///
 /// A callback is called only if OpenSSL meets an encrypted key, and an error it returns is
@@ -300,4 +302,13 @@ impl CipherInfo {
             ("auth", opt(&self.auth)),
         ])
     }
+}
+
+/// Which protocol bound a version setter sets: `minimum_version` or `maximum_version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VersionBound {
+    /// `ctx.minimum_version` (`SSL_CTX_set_min_proto_version`).
+    Minimum,
+    /// `ctx.maximum_version` (`SSL_CTX_set_max_proto_version`).
+    Maximum,
 }
