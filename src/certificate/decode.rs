@@ -130,12 +130,12 @@ pub fn decode_certificate_as(cert: &X509Ref, profile: Profile) -> Result<Certifi
 /// ssl._ssl._test_decode_cert("/nonexistent.pem")  # SSLError: ("Can't open file",)
 /// ```
 /// ```
-/// let e = pyssl::certificate::decode_cert_file("/nonexistent.pem".as_ref()).unwrap_err();
+/// let e = pyssl::certificate::decode_cert_file("/nonexistent.pem").unwrap_err();
 /// assert_eq!((e.python_type(), e.python_str().as_str()), ("SSLError", "(\"Can't open file\",)"));
 /// ```
 #[doc(alias = "_test_decode_cert")]
 #[doc(alias = "PEM_read_bio_X509")]
-pub fn decode_cert_file(path: &Path) -> Result<CertificateDict> {
+pub fn decode_cert_file(path: impl AsRef<Path>) -> Result<CertificateDict> {
     decode_cert_file_as(path, Profile::default())
 }
 
@@ -146,10 +146,11 @@ pub fn decode_cert_file(path: &Path) -> Result<CertificateDict> {
 /// ```
 /// ```
 /// use pyssl::{certificate::decode_cert_file_as, Profile};
-/// let e = decode_cert_file_as("/nonexistent.pem".as_ref(), Profile::PY37).unwrap_err();
+/// let e = decode_cert_file_as("/nonexistent.pem", Profile::PY37).unwrap_err();
 /// assert_eq!(e.python_str(), "(\"Can't open file\",)");
 /// ```
-pub fn decode_cert_file_as(path: &Path, profile: Profile) -> Result<CertificateDict> {
+pub fn decode_cert_file_as(path: impl AsRef<Path>, profile: Profile) -> Result<CertificateDict> {
+    let path = path.as_ref();
     #[cfg(unix)]
     let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
     #[cfg(not(unix))]
@@ -313,40 +314,11 @@ fn crl_uris(cert: &X509Ref, table: MnemonicTable) -> Result<Option<Vec<String>>>
 }
 
 /// Strict UTF-8 decoding as CPython's `PyUnicode_FromStringAndSize`, failing with Python's
-/// `UnicodeDecodeError` text.
+/// `UnicodeDecodeError`.
 fn decode_utf8(bytes: &[u8]) -> Result<String> {
-    let error = match std::str::from_utf8(bytes) {
-        Ok(s) => return Ok(s.to_owned()),
-        Err(e) => e,
-    };
-    let start = error.valid_up_to();
-    let (end, reason) = match error.error_len() {
-        None => (bytes.len(), "unexpected end of data"),
-        Some(n) => {
-            let lead = bytes[start];
-            let bad_lead = (0x80..=0xc1).contains(&lead) || lead >= 0xf5;
-            (
-                start + n,
-                if bad_lead {
-                    "invalid start byte"
-                } else {
-                    "invalid continuation byte"
-                },
-            )
-        }
-    };
-    let message = if end - start == 1 {
-        format!(
-            "'utf-8' codec can't decode byte 0x{:02x} in position {start}: {reason}",
-            bytes[start]
-        )
-    } else {
-        format!(
-            "'utf-8' codec can't decode bytes in position {start}-{}: {reason}",
-            end - 1
-        )
-    };
-    Err(Error::unicode("UnicodeDecodeError", message))
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|e| Error::utf8_decode(bytes, e))
 }
 
 #[cfg(test)]

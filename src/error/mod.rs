@@ -25,6 +25,7 @@ mod codes37;
 mod codes340;
 #[rustfmt::skip]
 mod codes36;
+mod io;
 
 /// How one CPython build names OpenSSL errors: its compiled-in `(library, reason)` →
 /// mnemonic table (`Modules/_ssl_data*.h`, chosen by the release and by the OpenSSL headers it
@@ -287,6 +288,54 @@ impl Error {
         Error::base(ErrorKind::Memory, message)
     }
 
+    /// The `UnicodeDecodeError` of `bytes.decode("utf-8")` for the failure `e` of
+    /// `std::str::from_utf8(bytes)`: CPython's text and `exc.reason`.
+    ///
+    /// ```python
+    /// b"\x30\x82".decode()   # 'utf-8' codec can't decode byte 0x82 in position 1: invalid start byte
+    /// ```
+    /// ```
+    /// let bytes = b"\x30\x82";
+    /// let e = pyssl::Error::utf8_decode(bytes, std::str::from_utf8(bytes).unwrap_err());
+    /// assert_eq!(e.python_str(), "'utf-8' codec can't decode byte 0x82 in position 1: invalid start byte");
+    /// assert_eq!(e.reason(), Some("invalid start byte"));
+    /// ```
+    pub fn utf8_decode(bytes: &[u8], e: std::str::Utf8Error) -> Error {
+        let start = e.valid_up_to();
+        let (end, reason) = match e.error_len() {
+            None => (bytes.len(), "unexpected end of data"),
+            Some(n) => {
+                // A lead byte outside C2..=F4 is rejected on its own; after a valid lead
+                // byte, the invalid sequence is the lead plus the continuation bytes taken.
+                let lead = bytes[start];
+                let bad_lead = (0x80..=0xc1).contains(&lead) || lead >= 0xf5;
+                let reason = if bad_lead {
+                    "invalid start byte"
+                } else {
+                    "invalid continuation byte"
+                };
+                (start + n, reason)
+            }
+        };
+        let what = if end - start == 1 {
+            format!("byte 0x{:02x} in position {start}", bytes[start])
+        } else {
+            format!("bytes in position {start}-{}", end - 1)
+        };
+        let message = format!("'utf-8' codec can't decode {what}: {reason}");
+        Error::unicode_with_reason("UnicodeDecodeError", message, reason)
+    }
+
+    /// A `UnicodeError` subclass named `class` whose `exc.reason` is `reason`
+    /// (`"invalid start byte"`), as codecs raise it.
+    pub fn unicode_with_reason(
+        class: &'static str,
+        message: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::unicode(class, message).with_reason(reason)
+    }
+
     /// A `UnicodeError` subclass named `class` (e.g. `"UnicodeEncodeError"`).
     pub fn unicode(class: &'static str, message: impl Into<String>) -> Error {
         let mut e = Error::base(ErrorKind::Unicode, message);
@@ -298,6 +347,14 @@ impl Error {
     /// `errno`, `library` and `reason` are unset, as in CPython's `PyErr_SetString` paths.
     pub fn ssl_single(message: impl Into<String>) -> Error {
         let mut e = Error::base(ErrorKind::Ssl, message);
+        e.0.single_arg = true;
+        e
+    }
+
+    /// `ssl.CertificateError(message)` (an `SSLCertVerificationError` with one argument, as
+    /// `match_hostname` raises it): `str()` is the tuple repr, `verify_code` is unset.
+    pub fn certificate_error(message: impl Into<String>) -> Error {
+        let mut e = Error::base(ErrorKind::CertVerification, message);
         e.0.single_arg = true;
         e
     }
@@ -491,6 +548,36 @@ impl Error {
         self.0.errno
     }
 
+    /// `exc.args`: `(errno, strerror)` for an `OSError` or `SSLError` raised with two
+    /// arguments (an SSL error's text without CPython's `(_ssl.c:NNNN)` suffix; an
+    /// `OSError`'s filename is not among them, as in Python), `(message,)` otherwise.
+    /// `UnicodeError`s give `(message,)` rather than Python's five-tuple.
+    ///
+    /// ```python
+    /// except ssl.SSLError as e: e.args   # (1, '[SSL: CERTIFICATE_VERIFY_FAILED] ...')
+    /// ```
+    /// ```
+    /// let e = pyssl::Error::from(std::io::Error::from_raw_os_error(2));
+    /// assert_eq!(e.args().python_repr(), "(2, 'No such file or directory')");
+    /// ```
+    pub fn args(&self) -> crate::pyvalue::PyValue {
+        use crate::pyvalue::PyValue;
+        let text = PyValue::Str(self.0.message.clone());
+        match self.strerror() {
+            Some(_) => PyValue::Tuple(vec![PyValue::Int(self.0.errno.unwrap_or(0).into()), text]),
+            None => PyValue::Tuple(vec![text]),
+        }
+    }
+
+    /// `exc.strerror`: the text of an `OSError` or `SSLError` raised with an errno
+    /// (`"No such file or directory"`, `"[SSL: ...] ..."`), `None` otherwise.
+    pub fn strerror(&self) -> Option<&str> {
+        let two_args = self.0.errno.is_some()
+            && !self.0.single_arg
+            && (self.0.kind.is_ssl_error() || self.0.kind == ErrorKind::Os);
+        two_args.then_some(self.0.message.as_str())
+    }
+
     /// `exc.library`: the library mnemonic (`"SSL"`, `"PEM"`, `"X509"`, ...) or `None`.
     pub fn library(&self) -> Option<&str> {
         self.0.library.as_deref()
@@ -562,6 +649,8 @@ fn os_error_class(errno: Option<i64>) -> &'static str {
         Some(libc::EPIPE) | Some(libc::ESHUTDOWN) => "BrokenPipeError",
         Some(libc::ETIMEDOUT) => "TimeoutError",
         Some(libc::EAGAIN) | Some(libc::EINPROGRESS) | Some(libc::EALREADY) => "BlockingIOError",
+        Some(libc::ECHILD) => "ChildProcessError",
+        Some(libc::ESRCH) => "ProcessLookupError",
         _ => "OSError",
     }
 }

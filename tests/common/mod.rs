@@ -341,3 +341,51 @@ impl MemoryPair {
         }
     }
 }
+
+/// `describe(e)` in Python: an exception's class, `str()` without CPython's `(_ssl.c:NNNN)`
+/// suffix, `errno`, `args`, `strerror`, and for SSL errors `library`, `reason`,
+/// `verify_code`, `verify_message`.
+/// Scripts start with it; [`describe`] is pyssl's side.
+pub const DESCRIBE: &str = r#"
+import json, os, re, socket, ssl, sys
+def describe(e):
+    return {
+        "type": type(e).__name__,
+        "str": unsuffixed(str(e)),
+        "errno": e.errno if isinstance(getattr(e, "errno", None), int) else None,
+        "library": getattr(e, "library", None),
+        "reason": getattr(e, "reason", None),
+        "verify_code": getattr(e, "verify_code", None),
+        "verify_message": getattr(e, "verify_message", None),
+        "args": [unsuffixed(a) for a in e.args],
+        "strerror": unsuffixed(e.strerror) if isinstance(e, OSError) else None,
+    }
+def unsuffixed(v):
+    return re.sub(r" \(_ssl\.c:\d+\)$", "", v) if isinstance(v, str) else v
+"#;
+
+/// What [`DESCRIBE`]'s `describe(e)` gives for the same exception.
+pub fn describe(e: &pyssl::Error) -> Value {
+    json!({
+        "type": e.python_type(),
+        "str": e.python_str(),
+        "errno": e.errno(),
+        "library": e.library(),
+        "reason": e.reason(),
+        "verify_code": e.verify_code(),
+        "verify_message": e.verify_message(),
+        "args": py_to_json(&e.args()),
+        "strerror": e.strerror(),
+    })
+}
+
+/// A child process (a CPython server, say) killed and reaped when dropped, so that a failing
+/// assertion never leaves it running with the test harness's output pipe open.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
