@@ -802,6 +802,40 @@ impl Profile {
         MnemonicTable::for_build(self.error_names, debian_313, self.unknown_error_shows_code)
     }
 
+    /// The profile named by the environment variable `PYSSL_PROFILE` (`"3.11"`,
+    /// `"3.14.10"`, anything [`Profile::by_version`] takes), so that a port pins the CPython
+    /// release it came from without a code change; the default profile when it is unset or
+    /// empty. An unknown or non-UTF-8 value is a `ValueError` naming the shipped releases,
+    /// never a silent fallback.
+    ///
+    /// ```python
+    /// ctx = ssl.create_default_context()   # under whichever python3 the service runs
+    /// ```
+    /// ```
+    /// let profile = pyssl::Profile::from_env()?;
+    /// let opts = pyssl::CreateOptions { profile, ..Default::default() };
+    /// let ctx = pyssl::create_default_context_with(pyssl::Purpose::SERVER_AUTH, opts)?;
+    /// # Ok::<(), pyssl::Error>(())
+    /// ```
+    pub fn from_env() -> crate::Result<Profile> {
+        Profile::from_env_value(std::env::var_os("PYSSL_PROFILE").as_deref())
+    }
+
+    /// [`Profile::from_env`] for a given value of `PYSSL_PROFILE`.
+    fn from_env_value(value: Option<&std::ffi::OsStr>) -> crate::Result<Profile> {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            return Ok(Profile::default());
+        };
+        let text = value.to_string_lossy();
+        value.to_str().and_then(Profile::by_version).ok_or_else(|| {
+            let shipped: Vec<String> = Profile::ALL.iter().map(Profile::release).collect();
+            crate::Error::value(format!(
+                "PYSSL_PROFILE={text:?} names no profile (pyssl ships {})",
+                shipped.join(", ")
+            ))
+        })
+    }
+
     /// The profile for `"3.11"` (the newest patch of that line pyssl knows), `"3.13.18"`, or
     /// any patch release of a shipped line up to its newest (`"3.13.5"` resolves 3.13.0's
     /// behaviour with the [`CHANGES`] that 3.13.5 has). `None` for unknown lines and for
@@ -1018,5 +1052,26 @@ impl Default for Profile {
     /// The newest shipped profile (3.15.2, upstream flavour).
     fn default() -> Profile {
         Profile::PY315
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_env_value_names_a_release_or_fails_loudly() {
+        use std::ffi::OsStr;
+        assert_eq!(Profile::from_env_value(None).unwrap(), Profile::default());
+        assert_eq!(
+            Profile::from_env_value(Some(OsStr::new(""))).unwrap(),
+            Profile::default()
+        );
+        let p = Profile::from_env_value(Some(OsStr::new("3.14.10"))).unwrap();
+        assert_eq!(p.release(), "3.14.10");
+        let e = Profile::from_env_value(Some(OsStr::new("9.9"))).unwrap_err();
+        assert_eq!(e.python_type(), "ValueError");
+        let start = "PYSSL_PROFILE=\"9.9\" names no profile (pyssl ships 3.7.16, ";
+        assert!(e.python_str().starts_with(start), "{e}");
     }
 }

@@ -10,6 +10,7 @@
 //! | `ssl.DER_cert_to_PEM_cert(der)` | [`DER_cert_to_PEM_cert`]`(&der)` |
 //! | `ssl.PEM_cert_to_DER_cert(pem)` | [`PEM_cert_to_DER_cert`]`(&pem)?` |
 //! | `ssl.cert_time_to_seconds(t)` | [`cert_time_to_seconds`]`(t)?` |
+//! | `ssl.match_hostname(cert, name)` (3.7–3.11) | [`match_hostname`]`(&cert, name, profile)?` |
 //!
 //! Text that CPython produces through OpenSSL printers (serial numbers, validity times, the
 //! rarer general-name forms) is produced here by the same printers, so it follows the linked
@@ -23,12 +24,14 @@
 //! points verbatim where Python would escape them.
 
 mod decode;
+mod hostname;
 mod pem;
 mod time;
 
 pub use decode::{
     decode_cert_file, decode_cert_file_as, decode_certificate, decode_certificate_as,
 };
+pub use hostname::match_hostname;
 pub use pem::{
     DER_cert_to_PEM_cert, PEM_FOOTER, PEM_HEADER, PEM_cert_to_DER_cert, der_cert_to_pem_cert_as,
     pem_cert_to_der_cert_as,
