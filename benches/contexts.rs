@@ -477,7 +477,7 @@ fn peers(p: &Pki) -> Peers {
     }
     let py_server = create_default_context(Purpose::CLIENT_AUTH).unwrap();
     py_server
-        .load_cert_chain(&p.chain_file(), None, None)
+        .load_cert_chain(p.chain_file(), None, None)
         .unwrap();
 
     // The raw side gets the settings pyssl applies (CPython's), through rust-openssl's own

@@ -1070,7 +1070,7 @@ fn pyssl_client(profile: Profile, certdir: &Path, port: u16) -> Value {
 
 fn pyssl_server(profile: Profile, certdir: &Path, listener: &TcpListener) -> Value {
     let ctx = SslContext::with_profile(Protocol::PROTOCOL_TLS_SERVER, profile).unwrap();
-    ctx.load_cert_chain(&certdir.join("server.pem"), None, None)
+    ctx.load_cert_chain(certdir.join("server.pem"), None, None)
         .unwrap();
     let ctx = Arc::new(ctx);
     let (sock, _) = listener.accept().unwrap();

@@ -371,7 +371,7 @@ pub fn run_step(state: &mut State, step: &Value) -> Result<Value, Error> {
             unit(ctx(state).set_alpn_protocols(&list))
         }
         "ecdh" => unit(ctx(state).set_ecdh_curve(args[0].as_str().unwrap())),
-        "dh" => unit(ctx(state).load_dh_params(&path_of(&args[0]).unwrap())),
+        "dh" => unit(ctx(state).load_dh_params(path_of(&args[0]).unwrap())),
         "sni" => {
             let cb: Option<pyssl::SniCallback> = if args[0].as_bool().unwrap() {
                 Some(std::sync::Arc::new(|_, _, _| None))

@@ -93,7 +93,7 @@ pub fn make_ctx(
     }
     if let Some(c) = cfg["cert"].as_str() {
         let key = cfg["key"].as_str().map(std::path::Path::new);
-        ctx.load_cert_chain(c.as_ref(), key, None)?;
+        ctx.load_cert_chain(c, key, None)?;
     }
     if let Some(list) = cfg["alpn"].as_array() {
         let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
