@@ -253,7 +253,7 @@ fn error_json(e: &ReadError) -> Value {
         "str": e.error.python_str(),
         "errno": e.error.errno(),
         "library": e.error.library(),
-        "reason": e.unicode_reason.or(e.error.reason()),
+        "reason": e.error.reason(),
         "value_error": k.is_value_error(),
         "os_error": k.is_os_error(),
     }})

@@ -13,7 +13,7 @@ use pyssl::{
 };
 use serde_json::{Value, json};
 
-use crate::{Failure, Output, pyjson};
+use crate::{Failure, Output, error_json, pyjson};
 
 /// `verify_mode` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,18 +96,6 @@ fn version(name: &str) -> Result<TlsVersion, Failure> {
     })
 }
 
-/// The `"error"` member: the exception as Python shows it.
-pub fn error_json(e: &pyssl::Error) -> Value {
-    json!({
-        "type": e.python_type(),
-        "message": e.python_str(),
-        "library": e.library(),
-        "reason": e.reason(),
-        "verify_code": e.verify_code(),
-        "verify_message": e.verify_message(),
-    })
-}
-
 fn context(args: &ConnectArgs) -> Result<Arc<SslContext>, Failure> {
     let cadata = match &args.cadata_pem {
         Some(p) => Some(crate::inputs::read_text(p).map_err(|e| Failure::Python(e.error))?),
@@ -156,7 +144,7 @@ pub fn connect_json(ctx: &Arc<SslContext>, addr: &str, hostname: Option<&str>) -
     let sock = match TcpStream::connect(addr) {
         Ok(s) => s,
         Err(e) => {
-            out["error"] = error_json(&pyssl::Error::os(e.raw_os_error().unwrap_or(0), None));
+            out["error"] = error_json(&pyssl::Error::from(e));
             return out;
         }
     };

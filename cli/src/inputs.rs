@@ -122,17 +122,11 @@ pub enum OwnedCaData {
 pub struct ReadError {
     /// The exception (`FileNotFoundError`, `UnicodeDecodeError`, ...).
     pub error: Error,
-    /// `exc.reason` of a `UnicodeDecodeError` (`"invalid start byte"`, ...), which
-    /// `pyssl::Error` has no public constructor for.
-    pub unicode_reason: Option<&'static str>,
 }
 
 impl From<Error> for ReadError {
     fn from(error: Error) -> ReadError {
-        ReadError {
-            error,
-            unicode_reason: None,
-        }
+        ReadError { error }
     }
 }
 
@@ -195,35 +189,7 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 /// Python's `UnicodeDecodeError` for the first invalid sequence of `bytes`:
 /// `'utf-8' codec can't decode byte 0xff in position 0: invalid start byte`.
 fn decode_error(bytes: &[u8], e: std::str::Utf8Error) -> ReadError {
-    let start = e.valid_up_to();
-    let (len, reason) = match e.error_len() {
-        None => (bytes.len() - start, "unexpected end of data"),
-        Some(n) => {
-            // A lead byte outside C2..=F4 is rejected on its own; after a valid lead byte,
-            // the invalid sequence is the lead plus the continuation bytes accepted so far.
-            let lead_ok = (0xC2..=0xF4).contains(&bytes[start]);
-            (
-                n,
-                if lead_ok {
-                    "invalid continuation byte"
-                } else {
-                    "invalid start byte"
-                },
-            )
-        }
-    };
-    let what = if len <= 1 {
-        format!("byte 0x{:02x} in position {start}", bytes[start])
-    } else {
-        format!("bytes in position {start}-{}", start + len - 1)
-    };
-    ReadError {
-        error: Error::unicode(
-            "UnicodeDecodeError",
-            format!("'utf-8' codec can't decode {what}: {reason}"),
-        ),
-        unicode_reason: Some(reason),
-    }
+    Error::utf8_decode(bytes, e).into()
 }
 
 #[cfg(test)]

@@ -19,6 +19,11 @@
 //! Exit status: 0 success (and, for `compare`, no difference); 1 the context could not be
 //! created, or `compare` found differences; 2 usage errors, or the interpreter for `compare`
 //! cannot be used.
+//!
+//! With `--json`, a verb prints only JSON on stdout, failures included:
+//! `{"ok": false, "error": {"type", "message", "library", "reason", "verify_code",
+//! "verify_message"}}`, where `type` is the Python exception's class, or `UsageError`,
+//! `InterpreterError` or `OutputError` for the CLI's own failures (exit 2, 2 and 1).
 
 mod compare;
 mod connect;
@@ -34,6 +39,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
 
 /// Show Python's default TLS context as pyssl builds it, or compare it with a live CPython.
 #[derive(Debug, Parser)]
@@ -57,6 +63,37 @@ enum Command {
     DecodeCert(decode_cert::DecodeCertArgs),
     /// Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them.
     Demo(demo::DemoArgs),
+}
+
+impl Command {
+    /// Whether the verb was asked for JSON (`serve` and `demo` have no `--json`).
+    fn json(&self) -> bool {
+        match self {
+            Command::Show(a) => a.json,
+            Command::Compare(a) => a.json,
+            Command::Connect(a) => a.json,
+            Command::DecodeCert(a) => a.json,
+            Command::Serve(_) | Command::Demo(_) => false,
+        }
+    }
+}
+
+/// The `"error"` member of every `--json` failure: the exception as Python shows it.
+pub fn error_json(e: &pyssl::Error) -> Value {
+    json!({
+        "type": e.python_type(),
+        "message": e.python_str(),
+        "library": e.library(),
+        "reason": e.reason(),
+        "verify_code": e.verify_code(),
+        "verify_message": e.verify_message(),
+    })
+}
+
+/// `{"ok": false, "error": ...}` for a failure that is not Python's (`type` names the CLI's).
+fn cli_error_json(class: &str, message: &str) -> Value {
+    json!({"ok": false, "error": {"type": class, "message": message, "library": null,
+        "reason": null, "verify_code": null, "verify_message": null}})
 }
 
 /// What a subcommand prints on stdout, and the exit status.
@@ -95,6 +132,16 @@ impl Failure {
             Failure::Usage(_) | Failure::Interpreter(_) => 2,
         }
     }
+
+    /// The failure as `--json` prints it.
+    fn json(&self) -> Value {
+        match self {
+            Failure::Python(e) => json!({"ok": false, "error": error_json(e)}),
+            Failure::Usage(m) => cli_error_json("UsageError", m),
+            Failure::Interpreter(m) => cli_error_json("InterpreterError", m),
+            Failure::Output(m) => cli_error_json("OutputError", m),
+        }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -118,9 +165,31 @@ impl From<serde_json::Error> for Failure {
     }
 }
 
+/// Print `doc` on stdout as Python's `json.dumps` would.
+fn print_json(doc: &Value) {
+    let text = pyjson::dumps(doc).unwrap_or_else(|_| doc.to_string());
+    let _ = writeln!(io::stdout().lock(), "{text}");
+}
+
 fn main() -> ExitCode {
-    // clap prints --help/--version (exit 0) and usage errors (exit 2) itself.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap prints --help/--version (exit 0) and usage errors (exit 2) itself, except that
+        // a command line asking for JSON gets its usage error as JSON.
+        Err(e) => {
+            let asked_json = std::env::args().skip(1).any(|a| a == "--json");
+            if asked_json && e.use_stderr() {
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or_default();
+                print_json(&cli_error_json(
+                    "UsageError",
+                    first.strip_prefix("error: ").unwrap_or(first),
+                ));
+                return ExitCode::from(2);
+            }
+            e.exit();
+        }
+    };
     let result = match &cli.command {
         Command::Show(args) => show::run(args),
         Command::Compare(args) => compare::run(args),
@@ -139,6 +208,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Err(failure) if cli.command.json() => {
+            print_json(&failure.json());
+            ExitCode::from(failure.status())
+        }
         Err(failure) => {
             let _ = writeln!(io::stderr(), "error: {failure}");
             ExitCode::from(failure.status())

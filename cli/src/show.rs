@@ -7,7 +7,6 @@
 
 use clap::Args;
 use pyssl::{Profile, Protocol, PyValue, TlsVersion, VerifyMode};
-use serde_json::json;
 
 use crate::inputs::{ContextArgs, ReadError};
 use crate::{Failure, Output, pyjson};
@@ -28,14 +27,6 @@ pub fn run(args: &ShowArgs) -> Result<Output, Failure> {
     match context_values(&args.context, profile) {
         Ok(values) if args.json => Ok(Output::success(pyjson::dumps(&values)? + "\n")),
         Ok(values) => Ok(Output::success(table(&values, &args.context, profile))),
-        Err(e) if args.json => {
-            let doc =
-                json!({"error": {"type": e.error.python_type(), "message": e.error.python_str()}});
-            Ok(Output {
-                stdout: pyjson::dumps(&doc)? + "\n",
-                status: 1,
-            })
-        }
         Err(e) => Err(Failure::Python(e.error)),
     }
 }

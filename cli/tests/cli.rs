@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Builds the `show` dict with Python's own `ssl` and prints `json.dumps` of it, or of
-/// `{"error": {"type", "message"}}` if reading the CA data or creating the context raises.
+/// `{"ok": false, "error": {...}}` if reading the CA data or creating the context raises.
 /// Written independently of `oracle/pyssl_oracle.py`, so the check does not share its code.
 const SHOW_PY: &str = r#"
 import json, re, ssl, sys
@@ -39,10 +39,34 @@ def build():
 try:
     d = build()
 except Exception as e:
-    d = {"error": {"type": type(e).__name__,
-                   "message": re.sub(r" \(_ssl\.c:\d+\)$", "", str(e))}}
+    d = {"ok": False, "error": error_json(e)}
 print(json.dumps(d, default=lambda o: o.hex()))
 "#;
+
+/// `error_json(e)`: the `"error"` member of the CLI's `--json` failures, built in Python.
+const ERROR_PY: &str = r#"
+import re
+def error_json(e):
+    return {
+        "type": type(e).__name__,
+        "message": re.sub(r" \(_ssl\.c:\d+\)$", "", str(e)),
+        "library": getattr(e, "library", None),
+        "reason": getattr(e, "reason", None),
+        "verify_code": getattr(e, "verify_code", None),
+        "verify_message": getattr(e, "verify_message", None),
+    }
+"#;
+
+/// Runs `python -c ERROR_PY + script args...`.
+fn run_python(python: &Path, script: &str, args: &[&str]) -> Output {
+    Command::new(python)
+        .arg("-c")
+        .arg(format!("{ERROR_PY}{script}"))
+        .args(args)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .expect("run python")
+}
 
 const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const PEM_END: &str = "-----END CERTIFICATE-----";
@@ -169,11 +193,8 @@ impl Oracle {
         for (flag, value) in source {
             args.insert(flag.replace('-', "_"), value.clone().into());
         }
-        let out = Command::new(&self.python)
-            .args(["-c", SHOW_PY, &serde_json::Value::Object(args).to_string()])
-            .env_remove("SSLKEYLOGFILE")
-            .output()
-            .expect("run python");
+        let args = serde_json::Value::Object(args).to_string();
+        let out = run_python(&self.python, SHOW_PY, &[&args]);
         assert!(out.status.success(), "python failed: {}", text(&out.stderr));
         text(&out.stdout)
     }
@@ -198,7 +219,7 @@ impl Oracle {
             let context = format!("{} {purpose} {label}", self.version);
             assert_eq!(text(&ours.stdout), theirs, "{context}");
             assert_eq!(text(&ours.stderr), "", "{context}");
-            let failed = theirs.starts_with("{\"error\": ");
+            let failed = theirs.starts_with("{\"ok\": false, \"error\": ");
             assert_eq!(ours.status.code(), Some(i32::from(failed)), "{context}");
             // 3.7 rejects every DER cadata on OpenSSL 3 ("unknown error"): its end-of-data
             // check predates OpenSSL 3's empty queue at EOF.
@@ -249,14 +270,14 @@ show_json_per_profile! {
     show_json_matches_cpython_313 => "3.13",
 }
 
-/// `_ssl._test_decode_cert(path)` as JSON (bytes as hex), or the exception as pyssl's CLI
-/// reports it on stderr (`error: Type: str(e)`, CPython's `(_ssl.c:N)` suffix removed).
+/// `_ssl._test_decode_cert(path)` as JSON (bytes as hex), or the exception as the CLI's
+/// `--json` failures show it.
 const DECODE_PY: &str = r#"
-import json, re, ssl, sys
+import json, ssl, sys
 try:
     print(json.dumps(ssl._ssl._test_decode_cert(sys.argv[1]), default=lambda o: o.hex()))
 except Exception as e:
-    print("error: %s: %s" % (type(e).__name__, re.sub(r" \(_ssl\.c:\d+\)$", "", str(e))))
+    print(json.dumps({"ok": False, "error": error_json(e)}))
 "#;
 
 /// A self-signed certificate whose subject has an `x500UniqueIdentifier`: a BIT STRING name
@@ -304,19 +325,12 @@ macro_rules! decode_cert_per_profile {
                 ];
                 for f in &files {
                     let f = f.to_str().expect("UTF-8 path");
-                    let py = Command::new(&o.python)
-                        .args(["-c", DECODE_PY, f])
-                        .output()
-                        .expect("run python");
-                    let theirs = text(&py.stdout);
+                    let theirs = text(&run_python(&o.python, DECODE_PY, &[f]).stdout);
                     let out = pyssl(&["decode-cert", "--json", "--profile", &o.release, f]);
-                    let ours = if out.status.success() {
-                        text(&out.stdout)
-                    } else {
-                        assert_eq!(out.status.code(), Some(1), "{f}");
-                        text(&out.stderr)
-                    };
-                    assert_eq!(ours, theirs, "CPython {}: decode-cert {f}", o.version);
+                    assert_eq!(text(&out.stdout), theirs, "CPython {}: decode-cert {f}", o.version);
+                    assert_eq!(text(&out.stderr), "", "{f}");
+                    let failed = theirs.starts_with("{\"ok\": false");
+                    assert_eq!(out.status.code(), Some(i32::from(failed)), "{f}");
                 }
             }
         )*
@@ -331,63 +345,6 @@ decode_cert_per_profile! {
     decode_cert_matches_cpython_311 => "3.11",
     decode_cert_matches_cpython_312 => "3.12",
     decode_cert_matches_cpython_313 => "3.13",
-}
-
-#[test]
-fn error_messages_match_python_exactly() {
-    let Some(o) = oracle("3.11") else { return };
-    let cases = [
-        (
-            "missing.pem",
-            "cadata-pem",
-            format!(
-                concat!(
-                    r#"{{"error": {{"type": "FileNotFoundError", "#,
-                    r#""message": "[Errno 2] No such file or directory: '{}'"}}}}"#,
-                    "\n"
-                ),
-                o.fixture("missing.pem")
-            ),
-        ),
-        (
-            "garbage.bin",
-            "cadata-pem",
-            concat!(
-                r#"{"error": {"type": "UnicodeDecodeError", "message": "'utf-8' codec can't "#,
-                r#"decode byte 0x82 in position 1: invalid start byte"}}"#,
-                "\n"
-            )
-            .to_string(),
-        ),
-    ];
-    for (file, flag, expected) in cases {
-        let path = o.fixture(file);
-        let out = pyssl(&[
-            "show",
-            "--json",
-            "--profile",
-            "3.11",
-            &format!("--{flag}"),
-            &path,
-        ]);
-        assert_eq!(text(&out.stdout), expected);
-        assert_eq!(out.status.code(), Some(1));
-    }
-}
-
-#[test]
-fn show_missing_cafile_prints_the_error_json() {
-    let out = pyssl(&["show", "--cafile", "/nonexistent", "--json"]);
-    assert_eq!(
-        text(&out.stdout),
-        concat!(
-            r#"{"error": {"type": "FileNotFoundError", "#,
-            r#""message": "[Errno 2] No such file or directory"}}"#,
-            "\n"
-        )
-    );
-    assert_eq!(text(&out.stderr), "");
-    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
@@ -648,4 +605,51 @@ Options:
 "
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// With `--json`, a failure is JSON on stdout and nothing on stderr, with the failure's exit
+/// status: Python's exceptions (1, shaped as CPython raised them, compared above and in
+/// `tests/io_errors.rs`) and the CLI's own usage and interpreter errors (2).
+#[test]
+fn json_failures_are_json_on_stdout() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("127.0.0.1:{closed}");
+    let cases: [(&[&str], &str, i32); 6] = [
+        (&["connect", &target, "--json"], "ConnectionRefusedError", 1),
+        (
+            &["connect", &target, "--cafile", "/nonexistent", "--json"],
+            "FileNotFoundError",
+            1,
+        ),
+        (&["connect", "no-port", "--json"], "UsageError", 2),
+        (&["show", "--profile", "9.9", "--json"], "UsageError", 2),
+        (&["decode-cert", "--json"], "UsageError", 2),
+        (
+            &["compare", "--python", "/nonexistent/python3", "--json"],
+            "InterpreterError",
+            2,
+        ),
+    ];
+    for (args, class, status) in cases {
+        let out = pyssl(args);
+        assert_eq!(text(&out.stderr), "", "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", text(&out.stdout)));
+        assert_eq!(v["ok"], false, "{args:?}");
+        assert_eq!(v["error"]["type"], class, "{args:?}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{args:?}: {v}"
+        );
+        assert_eq!(out.status.code(), Some(status), "{args:?}");
+    }
+    let refused = pyssl(&["connect", &target, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(v["error"]["message"], "[Errno 111] Connection refused");
 }
