@@ -32,6 +32,20 @@ pub enum PyValue {
 }
 
 impl PyValue {
+    /// Python's truth value (`PyObject_IsTrue`): false for `None`, `False`, `0` and empty
+    /// strings, bytes and containers.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            PyValue::None => false,
+            PyValue::Bool(b) => *b,
+            PyValue::Int(i) => *i != 0,
+            PyValue::Str(s) => !s.is_empty(),
+            PyValue::Bytes(b) => !b.is_empty(),
+            PyValue::Tuple(x) | PyValue::List(x) => !x.is_empty(),
+            PyValue::Dict(x) => !x.is_empty(),
+        }
+    }
+
     /// Python's `repr()` of the value.
     pub fn python_repr(&self) -> String {
         let mut out = String::new();

@@ -143,6 +143,20 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// A directory with `ca.pem`, an unrelated `other.pem` CA, and `cert.pem`/`key.pem`: a
+/// `localhost` leaf issued by `ca.pem`.
+fn pki() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = certs::self_signed(&Spec::ca("pyssl io_errors CA"));
+    let other = certs::self_signed(&Spec::ca("pyssl io_errors other CA"));
+    let leaf = ca.issue(&Spec::default());
+    certs::write_pem(&dir.path().join("ca.pem"), &[&ca.cert], None);
+    certs::write_pem(&dir.path().join("other.pem"), &[&other.cert], None);
+    certs::write_pem(&dir.path().join("cert.pem"), &[&leaf.cert], None);
+    certs::write_pem(&dir.path().join("key.pem"), &[], Some(&leaf.key));
+    dir
+}
+
 /// A pyssl server on 127.0.0.1 that handshakes every client and closes (TLS 1.2 at most
 /// when `tls12_max`), serving `cert.pem`/`key.pem` of `dir`; returns its port.
 fn serve(dir: &Path, tls12_max: bool) -> u16 {
@@ -168,14 +182,7 @@ fn serve(dir: &Path, tls12_max: bool) -> u16 {
 
 #[test]
 fn rust_openssl_handshake_failures_are_cpythons() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = certs::self_signed(&Spec::ca("pyssl io_errors CA"));
-    let other = certs::self_signed(&Spec::ca("pyssl io_errors other CA"));
-    let leaf = ca.issue(&Spec::default());
-    certs::write_pem(&dir.path().join("ca.pem"), &[&ca.cert], None);
-    certs::write_pem(&dir.path().join("other.pem"), &[&other.cert], None);
-    certs::write_pem(&dir.path().join("cert.pem"), &[&leaf.cert], None);
-    certs::write_pem(&dir.path().join("key.pem"), &[], Some(&leaf.key));
+    let dir = pki();
     let port = serve(dir.path(), false);
     let port12 = serve(dir.path(), true);
     let script = format!(
@@ -257,14 +264,7 @@ print(json.dumps(out))"
 
 #[test]
 fn get_server_certificate_and_create_connection_are_cpythons() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = certs::self_signed(&Spec::ca("pyssl io_errors CA"));
-    let other = certs::self_signed(&Spec::ca("pyssl io_errors other CA"));
-    let leaf = ca.issue(&Spec::default());
-    certs::write_pem(&dir.path().join("ca.pem"), &[&ca.cert], None);
-    certs::write_pem(&dir.path().join("other.pem"), &[&other.cert], None);
-    certs::write_pem(&dir.path().join("cert.pem"), &[&leaf.cert], None);
-    certs::write_pem(&dir.path().join("key.pem"), &[], Some(&leaf.key));
+    let dir = pki();
     let port = serve(dir.path(), false);
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -43,7 +43,7 @@ pub fn match_hostname(cert: &PyValue, hostname: &str, profile: Profile) -> Resul
             "module 'ssl' has no attribute 'match_hostname'",
         ));
     }
-    if !truthy(cert) {
+    if !cert.is_truthy() {
         return Err(Error::value(
             "empty or no certificate, match_hostname needs a SSL socket or SSL context with \
              either CERT_OPTIONAL or CERT_REQUIRED",
@@ -100,19 +100,6 @@ pub fn match_hostname(cert: &PyValue, hostname: &str, profile: Profile) -> Resul
 /// `CertificateError(message)`: `SSLCertVerificationError` raised with one argument.
 fn certificate_error(message: String) -> Error {
     Error::certificate_error(message)
-}
-
-/// Python's truth value of the `cert` argument.
-fn truthy(v: &PyValue) -> bool {
-    match v {
-        PyValue::None => false,
-        PyValue::Bool(b) => *b,
-        PyValue::Int(i) => *i != 0,
-        PyValue::Str(s) => !s.is_empty(),
-        PyValue::Bytes(b) => !b.is_empty(),
-        PyValue::Tuple(t) | PyValue::List(t) => !t.is_empty(),
-        PyValue::Dict(d) => !d.is_empty(),
-    }
 }
 
 /// `cert.get(key)`.

@@ -58,19 +58,6 @@ fn int_arg(v: &PyValue, messages: &InterpreterMessages) -> Result<i128> {
     }
 }
 
-/// Python's truth value of a value (`PyObject_IsTrue`).
-fn truthy(v: &PyValue) -> bool {
-    match v {
-        PyValue::None => false,
-        PyValue::Bool(b) => *b,
-        PyValue::Int(i) => *i != 0,
-        PyValue::Str(s) => !s.is_empty(),
-        PyValue::Bytes(b) => !b.is_empty(),
-        PyValue::Tuple(x) | PyValue::List(x) => !x.is_empty(),
-        PyValue::Dict(x) => !x.is_empty(),
-    }
-}
-
 fn type_name(v: &PyValue) -> &'static str {
     match v {
         PyValue::None => "NoneType",
@@ -206,7 +193,7 @@ impl SslContext {
                 self.set_verify_mode(VerifyMode(v))
             }
             "check_hostname" => {
-                self.set_check_hostname(truthy(&value));
+                self.set_check_hostname(value.is_truthy());
                 Ok(())
             }
             // CPython's "k" converter masks any integer to an unsigned long.
@@ -232,11 +219,11 @@ impl SslContext {
                 Ok(())
             }
             "hostname_checks_common_name" => {
-                self.set_hostname_checks_common_name(truthy(&value));
+                self.set_hostname_checks_common_name(value.is_truthy());
                 Ok(())
             }
             "post_handshake_auth" => {
-                self.set_post_handshake_auth(truthy(&value));
+                self.set_post_handshake_auth(value.is_truthy());
                 Ok(())
             }
             "keylog_filename" => match value {
