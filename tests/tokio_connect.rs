@@ -122,3 +122,232 @@ async fn open_connection_is_asyncios() {
         );
     }
 }
+
+/// The same three exchanges in CPython alone (its server and client threads), and with
+/// CPython's client against pyssl's async server (`pha`, `unwrap`) or pyssl on both sides
+/// (`ragged`, whose error is the client's): post-handshake authentication, `unwrap()` with a
+/// plaintext reply, and `unwrap()` against a peer that ends the connection without a
+/// close_notify.
+const SETTERS: &str = r#"
+import socket, threading
+a = json.load(sys.stdin)
+def client_ctx():
+    c = ssl.create_default_context(cafile=a["ca"])
+    c.post_handshake_auth = True
+    c.load_cert_chain(a["client"], a["client_key"])
+    return c
+def server_ctx():
+    s = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=a["ca"])
+    s.load_cert_chain(a["cert"], a["key"])
+    s.verify_mode = ssl.CERT_REQUIRED
+    s.post_handshake_auth = True
+    return s
+def recv_exactly(recv, n):
+    data = b""
+    while len(data) < n:
+        chunk = recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+def serve(listener, mode, out):
+    conn, _ = listener.accept()
+    s = server_ctx().wrap_socket(conn, server_side=True)
+    if mode == "pha":
+        out["before"] = s.getpeercert()
+        s.verify_client_post_handshake()
+        s.sendall(b"ok")
+        recv_exactly(s.recv, 2)
+        out["after"] = s.getpeercert()
+        s.sendall(b"ok")
+    elif mode == "unwrap":
+        recv_exactly(s.recv, 3)
+        plain = s.unwrap()
+        plain.sendall(b"plain")
+        plain.close()
+    else:
+        recv_exactly(s.recv, 3)
+        socket.socket.shutdown(s, socket.SHUT_WR)
+        while socket.socket.recv(s, 1024):
+            pass
+        socket.socket.close(s)
+def client(port, mode):
+    raw = socket.create_connection(("127.0.0.1", port))
+    s = client_ctx().wrap_socket(raw, server_hostname="localhost")
+    if mode == "pha":
+        out = [recv_exactly(s.recv, 2).decode()]
+        s.sendall(b"go")
+        out.append(recv_exactly(s.recv, 2).decode())
+        s.close()
+        return out
+    s.sendall(b"bye")
+    try:
+        plain = s.unwrap()
+    except (ssl.SSLError, OSError) as e:
+        s.close()
+        return describe(e)
+    data = recv_exactly(plain.recv, 5).decode()
+    plain.close()
+    return data
+def cpython(mode):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    out = {}
+    t = threading.Thread(target=serve, args=(listener, mode, out))
+    t.start()
+    out["client"] = client(listener.getsockname()[1], mode)
+    t.join()
+    listener.close()
+    return out
+print(json.dumps({
+    "cpython": {mode: cpython(mode) for mode in ("pha", "unwrap", "ragged")},
+    "against_pyssl": {mode: client(a[mode], mode) for mode in ("pha", "unwrap")},
+}))
+"#;
+
+/// One exchange of [`SETTERS`] on pyssl's async server side; returns what it observed.
+async fn pyssl_serves(
+    ctx: Arc<pyssl::SslContext>,
+    listener: tokio::net::TcpListener,
+    mode: &str,
+) -> Value {
+    use tokio::io::AsyncWriteExt;
+    let (tcp, _) = listener.accept().await.unwrap();
+    let mut tls = pyssl::tokio::accept(&ctx, tcp).await.unwrap();
+    let mut buf = [0u8; 3];
+    match mode {
+        "pha" => {
+            let before = tls.getpeercert().unwrap().map(|c| py_to_json(&c.to_py()));
+            tls.verify_client_post_handshake().unwrap();
+            tls.write_all(b"ok").await.unwrap();
+            tls.read_exact(&mut buf[..2]).await.unwrap();
+            let after = tls.getpeercert().unwrap().map(|c| py_to_json(&c.to_py()));
+            tls.write_all(b"ok").await.unwrap();
+            json!({"before": before, "after": after})
+        }
+        "unwrap" => {
+            tls.read_exact(&mut buf).await.unwrap();
+            let mut plain = tls.unwrap().await.unwrap();
+            plain.write_all(b"plain").await.unwrap();
+            json!({})
+        }
+        _ => {
+            tls.read_exact(&mut buf).await.unwrap();
+            tls.get_mut().shutdown().await.unwrap();
+            let mut rest = Vec::new();
+            tls.get_mut().read_to_end(&mut rest).await.unwrap();
+            json!({})
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setters_and_unwrap_are_sslsockets() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = certs::self_signed(&Spec::ca("pyssl tokio CA"));
+    let leaf = ca.issue(&Spec::default());
+    let client = ca.issue(&Spec {
+        cn: "pyssl tokio client",
+        san: &[],
+        eku: Some(certs::Eku::ClientAuth),
+        ..Spec::default()
+    });
+    let path = |name: &str| dir.path().join(name);
+    certs::write_pem(&path("ca.pem"), &[&ca.cert], None);
+    certs::write_pem(&path("cert.pem"), &[&leaf.cert], None);
+    certs::write_pem(&path("key.pem"), &[], Some(&leaf.key));
+    certs::write_pem(&path("client.pem"), &[&client.cert], None);
+    certs::write_pem(&path("client_key.pem"), &[], Some(&client.key));
+    for profile in common::compared_profiles() {
+        let Some(oracle) = common::oracle_for(&profile) else {
+            continue;
+        };
+        let server = pyssl::create_default_context_with(
+            Purpose::CLIENT_AUTH,
+            pyssl::CreateOptions {
+                cafile: Some(&path("ca.pem")),
+                profile,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        server
+            .load_cert_chain(path("cert.pem"), Some(&path("key.pem")), None)
+            .unwrap();
+        server
+            .set_verify_mode(pyssl::VerifyMode::CERT_REQUIRED)
+            .unwrap();
+        server.set_post_handshake_auth(true);
+        let server = Arc::new(server);
+        let mut ports = serde_json::Map::new();
+        let mut served = Vec::new();
+        for mode in ["pha", "unwrap"] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            ports.insert(mode.into(), listener.local_addr().unwrap().port().into());
+            served.push(tokio::spawn(pyssl_serves(server.clone(), listener, mode)));
+        }
+        let mut input = json!({"ca": path("ca.pem"), "cert": path("cert.pem"),
+            "key": path("key.pem"), "client": path("client.pem"),
+            "client_key": path("client_key.pem")});
+        input.as_object_mut().unwrap().extend(ports);
+        let script = format!("{DESCRIBE}{SETTERS}");
+        let python =
+            tokio::task::spawn_blocking(move || oracle.run_json(&script, &[], &input.to_string()))
+                .await
+                .unwrap();
+        let pha = served.remove(0).await.unwrap();
+        let cpython = &python["cpython"];
+        assert!(cpython["pha"]["after"].is_object(), "{cpython}");
+        assert_eq!(
+            pha["before"],
+            cpython["pha"]["before"],
+            "{}",
+            profile.release()
+        );
+        assert_eq!(
+            pha["after"],
+            cpython["pha"]["after"],
+            "{}",
+            profile.release()
+        );
+        assert_eq!(python["against_pyssl"]["pha"], cpython["pha"]["client"]);
+        served.remove(0).await.unwrap();
+        assert_eq!(python["against_pyssl"]["unwrap"], json!("plain"));
+        assert_eq!(cpython["unwrap"]["client"], json!("plain"));
+
+        // pyssl's client against pyssl's ragged server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let ragged = tokio::spawn(pyssl_serves(server.clone(), listener, "ragged"));
+        let client_ctx = pyssl::create_default_context_with(
+            Purpose::SERVER_AUTH,
+            pyssl::CreateOptions {
+                cafile: Some(&path("ca.pem")),
+                profile,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let client_ctx = Arc::new(client_ctx);
+        let mut tls = pyssl::tokio::open_connection(&client_ctx, "localhost", port)
+            .await
+            .unwrap();
+        tls.write_all(b"bye").await.unwrap();
+        let ours = match tls.unwrap().await {
+            Ok(mut plain) => {
+                let mut rest = Vec::new();
+                plain.read_to_end(&mut rest).await.unwrap();
+                json!(String::from_utf8_lossy(&rest))
+            }
+            Err(e) => describe(&e),
+        };
+        ragged.await.unwrap();
+        assert_eq!(ours, cpython["ragged"]["client"], "{}", profile.release());
+        eprintln!(
+            "CPython {}: post-handshake auth, unwrap, ragged unwrap: same outcome",
+            profile.release()
+        );
+    }
+}

@@ -478,6 +478,16 @@ impl<S: Read + Write> Conn<S> {
         self.read_with(|stream| stream.read(buf))
     }
 
+    /// `read(len)` into uninitialised memory (`len == buf.len()`, at most `INT_MAX`), which
+    /// it initialises up to the returned count; a clean close reads as 0 bytes.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn read_uninit(&mut self, buf: &mut [std::mem::MaybeUninit<u8>]) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.read_with(|stream| stream.read_uninit(buf))
+    }
+
     /// `read(len)`: a new buffer of up to `len` bytes. As in CPython, the size is converted
     /// first (`OverflowError`), then the whole buffer is allocated (`MemoryError` when that
     /// fails), but never touched beyond what OpenSSL writes into it.
@@ -608,6 +618,19 @@ impl<S: Read + Write> Conn<S> {
         }
     }
 
+    /// One `SSL_shutdown`: close_notify sent, the peer's not awaited (what shutting down
+    /// the write half of an async stream does).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn shutdown_once(&mut self) -> Result<()> {
+        self.begin();
+        match self.stream.shutdown() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.fail(&e, Op::Shutdown)),
+        }
+    }
+}
+
+impl<S> Conn<S> {
     pub(crate) fn take_transport(&mut self) -> Option<S> {
         self.stream.get_mut().inner.take()
     }

@@ -37,7 +37,7 @@
 //! 3.10, 3.12's unwrapped IDNA errors, and 3.7's older reason names and plain `SSLError` for
 //! a ragged EOF.
 
-mod core;
+pub(crate) mod core;
 mod idna;
 #[rustfmt::skip]
 mod idna_case_folding;

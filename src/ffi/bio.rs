@@ -91,6 +91,36 @@ unsafe impl<S: Send> Send for TlsStream<S> {}
 // SAFETY: see above.
 unsafe impl<S: Sync> Sync for TlsStream<S> {}
 
+impl<S> TlsStream<S> {
+    pub(crate) fn ssl(&self) -> &SslRef {
+        &self.ssl
+    }
+
+    pub(crate) fn ssl_mut(&mut self) -> &mut SslRef {
+        &mut self.ssl
+    }
+
+    fn state(&self) -> &BioState<S> {
+        // SAFETY: the SSL's rbio is the BIO made in `new`; `&self` excludes SSL calls.
+        unsafe { bio_state::<S>(sys::SSL_get_rbio(self.ssl.as_ptr())) }
+    }
+
+    fn state_mut(&mut self) -> &mut BioState<S> {
+        // SAFETY: as above, with exclusive access.
+        unsafe { bio_state::<S>(sys::SSL_get_rbio(self.ssl.as_ptr())) }
+    }
+
+    /// The transport.
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.state().stream
+    }
+
+    /// The transport, mutably.
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        &mut self.state_mut().stream
+    }
+}
+
 impl<S: Read + Write> TlsStream<S> {
     /// `SSL_set_bio(ssl, bio, bio)` with a new transport BIO over `stream`.
     pub(crate) fn new(ssl: Ssl, stream: S) -> Result<TlsStream<S>, ErrorStack> {
@@ -137,34 +167,6 @@ impl<S: Read + Write> TlsStream<S> {
             _method: method,
             _stream: PhantomData,
         })
-    }
-
-    pub(crate) fn ssl(&self) -> &SslRef {
-        &self.ssl
-    }
-
-    pub(crate) fn ssl_mut(&mut self) -> &mut SslRef {
-        &mut self.ssl
-    }
-
-    fn state(&self) -> &BioState<S> {
-        // SAFETY: the SSL's rbio is the BIO made in `new`; `&self` excludes SSL calls.
-        unsafe { bio_state::<S>(sys::SSL_get_rbio(self.ssl.as_ptr())) }
-    }
-
-    fn state_mut(&mut self) -> &mut BioState<S> {
-        // SAFETY: as above, with exclusive access.
-        unsafe { bio_state::<S>(sys::SSL_get_rbio(self.ssl.as_ptr())) }
-    }
-
-    /// The transport.
-    pub(crate) fn get_ref(&self) -> &S {
-        &self.state().stream
-    }
-
-    /// The transport, mutably.
-    pub(crate) fn get_mut(&mut self) -> &mut S {
-        &mut self.state_mut().stream
     }
 
     /// The outcome of an `SSL` call that returned `ret`, as `SSL_get_error` classifies it

@@ -15,6 +15,8 @@ pub(crate) mod bio;
 pub(crate) mod connection;
 pub(crate) mod helgrind;
 pub(crate) mod store;
+#[cfg(feature = "tokio")]
+pub(crate) mod tokio_io;
 pub(crate) mod x509;
 
 use std::ffi::{CStr, CString, c_char, c_int, c_long, c_uint, c_ulong, c_void};

@@ -1,7 +1,7 @@
 //! Async TLS on tokio (feature `tokio`): [`SslStream`], pyssl's async connection, with the
-//! accessors of Python's `SSLSocket` and CPython's errors from every read and write; made by
-//! [`connect`] / [`accept`] over any `AsyncRead + AsyncWrite` transport, or by
-//! [`open_connection`], asyncio's twin, over TCP.
+//! accessors and setters of Python's `SSLSocket`, `unwrap()`, and CPython's errors from every
+//! read and write; made by [`connect`] / [`accept`] over any `AsyncRead + AsyncWrite`
+//! transport, or by [`open_connection`], asyncio's twin, over TCP.
 //!
 //! ```python
 //! reader, writer = await asyncio.open_connection(host, 443, ssl=ctx)
@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,20 +25,34 @@ use std::task::{Context, Poll};
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use openssl::ssl::SslRef;
 
-use crate::connection::view::{ConnRef, connection_accessors};
-use crate::connection::{ServerHostname, ssl_error};
+use crate::connection::core::{Blocking, Conn};
+use crate::connection::view::{ConnMut, ConnRef, connection_accessors, connection_setters};
+use crate::connection::{C_INT_MAX, ServerHostname};
 use crate::context::SslContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi::tokio_io::{self, Bridge};
 
-/// A TLS connection over the async transport `S`, set up by its context as
-/// `ctx.wrap_socket` sets one up, after its handshake.
+/// Why [`SslStream`] always has its transport: only `unwrap()`, which consumes it, takes it.
+const UNWRAPPED: &str = "only unwrap(), which consumes the stream, takes the transport";
+
+/// A connection's answer, with "the transport is not ready" (`SSLWantReadError` /
+/// `SSLWantWriteError`, which asyncio waits on) as `Pending`.
+fn waiting<T>(r: Result<T>) -> Poll<Result<T>> {
+    match r {
+        Err(e) if matches!(e.kind(), ErrorKind::WantRead | ErrorKind::WantWrite) => Poll::Pending,
+        r => Poll::Ready(r),
+    }
+}
+
+/// A TLS connection over the async transport `S`, after its handshake: what asyncio's
+/// `ssl_object` is, an `SSLObject` whose reads and writes wait for the transport instead of
+/// raising `SSLWantReadError`/`SSLWantWriteError`, over pyssl's own BIO (which reports the
+/// transport's end of file to OpenSSL as CPython's BIOs do).
 ///
 /// Reads and writes (`tokio::io::AsyncRead`/`AsyncWrite`) fail with an `io::Error` that
 /// carries the [`Error`] CPython would raise (`pyssl::Error::from(io)` gives it back); a
-/// transport's own failure stays the transport's `io::Error`. The accessors are
-/// `SSLSocket`'s; the setters (`session`, `context`, `verify_client_post_handshake()`) are
-/// not offered, as tokio-openssl gives no mutable access to the connection after its
-/// handshake.
+/// transport's own failure stays the transport's `io::Error`. The accessors and setters are
+/// `SSLObject`'s; [`unwrap`](Self::unwrap) gives the transport back after the TLS shutdown.
 ///
 /// ```python
 /// ssl_object = writer.get_extra_info("ssl_object")
@@ -50,41 +65,82 @@ use crate::error::{Error, Result};
 /// # Ok(()) }
 /// ```
 pub struct SslStream<S> {
-    inner: tokio_openssl::SslStream<S>,
+    conn: Conn<Bridge<S>>,
 }
 
 impl<S> SslStream<S> {
     fn view(&self) -> ConnRef<'_> {
-        ConnRef::new(self.inner.ssl(), "SSLSocket")
+        self.conn.view()
+    }
+
+    fn view_mut(&mut self) -> ConnMut<'_> {
+        self.conn.view_mut()
     }
 
     connection_accessors!();
+    connection_setters!();
 
     /// The transport.
+    #[allow(clippy::expect_used)] // see UNWRAPPED
     pub fn get_ref(&self) -> &S {
-        self.inner.get_ref()
+        self.conn.transport().expect(UNWRAPPED).get_ref()
     }
 
     /// The transport, mutably; reading or writing it directly corrupts the TLS stream.
+    #[allow(clippy::expect_used)] // see UNWRAPPED
     pub fn get_mut(&mut self) -> &mut S {
-        self.inner.get_mut()
+        self.conn.transport_mut().expect(UNWRAPPED).get_mut()
     }
 
     /// The underlying rust-openssl `SSL`, for what pyssl does not wrap.
     pub fn ssl(&self) -> &SslRef {
-        self.inner.ssl()
+        self.conn.stream.ssl()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> SslStream<S> {
+    /// One connection call `f` with the task context in reach of the transport; "not
+    /// ready" is `Pending`.
+    fn poll_conn<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        f: impl FnOnce(&mut Conn<Bridge<S>>) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        waiting(tokio_io::with_cx(
+            &mut self.conn,
+            Conn::transport_mut,
+            cx,
+            f,
+        ))
     }
 
-    /// An `io::Error` of tokio-openssl's, as the `io::Error` carrying CPython's exception
-    /// when it holds a TLS failure; the transport's own errors pass through.
-    fn io_error(&self, e: io::Error) -> io::Error {
-        match e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<openssl::ssl::Error>())
-        {
-            Some(tls) => ssl_error(tls, self.inner.ssl()).into(),
-            None => e,
-        }
+    /// [`SslStream::poll_conn`] for the `AsyncRead`/`AsyncWrite` methods.
+    fn poll_io<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        f: impl FnOnce(&mut Conn<Bridge<S>>) -> Result<T>,
+    ) -> Poll<io::Result<T>> {
+        self.poll_conn(cx, f).map_err(io::Error::from)
+    }
+
+    /// `unwrap()`: the TLS shutdown as CPython does it (send close_notify, then wait for the
+    /// peer's), then the plain transport back, CPython's exception if the shutdown fails.
+    ///
+    /// ```python
+    /// sock = ssock.unwrap()
+    /// ```
+    /// ```no_run
+    /// # async fn run(tls: pyssl::tokio::SslStream<tokio::net::TcpStream>) -> pyssl::Result<()> {
+    /// let tcp = tls.unwrap().await?;
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "SSL_shutdown")]
+    pub async fn unwrap(mut self) -> Result<S> {
+        poll_fn(|cx| self.poll_conn(cx, Conn::shutdown)).await?;
+        self.conn
+            .take_transport()
+            .map(Bridge::into_inner)
+            .ok_or_else(|| Error::value("No SSL wrapper around the socket"))
     }
 }
 
@@ -103,11 +159,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for SslStream<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_read(cx, buf) {
-            Poll::Ready(Err(e)) => Poll::Ready(Err(this.io_error(e))),
-            other => other,
-        }
+        self.get_mut().poll_io(cx, |conn| {
+            tokio_io::read_into(buf, C_INT_MAX, |spare| conn.read_uninit(spare))
+        })
     }
 }
 
@@ -117,28 +171,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for SslStream<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(Err(e)) => Poll::Ready(Err(this.io_error(e))),
-            other => other,
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
         }
+        let buf = &buf[..buf.len().min(C_INT_MAX)];
+        self.get_mut().poll_io(cx, |conn| conn.write(buf))
     }
 
+    /// Flushes the transport (pyssl's BIO writes every record through at once).
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_flush(cx) {
-            Poll::Ready(Err(e)) => Poll::Ready(Err(this.io_error(e))),
-            other => other,
-        }
+        Pin::new(self.get_mut().get_mut()).poll_flush(cx)
     }
 
-    /// Sends close_notify, then shuts the transport down.
+    /// Sends close_notify (once; the peer's is not awaited), then shuts the transport down.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_shutdown(cx) {
-            Poll::Ready(Err(e)) => Poll::Ready(Err(this.io_error(e))),
-            other => other,
+        if crate::ffi::connection::ssl_get_shutdown(this.ssl())
+            & crate::ffi::connection::SSL_SENT_SHUTDOWN
+            == 0
+        {
+            match this.poll_io(cx, Conn::shutdown_once) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(r) => r?,
+            }
         }
+        Pin::new(this.get_mut()).poll_shutdown(cx)
     }
 }
 
@@ -149,19 +206,11 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     server_hostname: Option<&str>,
 ) -> Result<SslStream<S>> {
     let ssl = ctx.new_ssl(server_side, server_hostname.map(ServerHostname::Str))?;
-    let table = ctx.profile().mnemonic_table();
-    let mut tls =
-        tokio_openssl::SslStream::new(ssl, stream).map_err(|e| Error::from_stack(&e, table))?;
-    crate::ffi::err_clear();
-    let done = if server_side {
-        Pin::new(&mut tls).accept().await
-    } else {
-        Pin::new(&mut tls).connect().await
+    let mut tls = SslStream {
+        conn: Conn::new(ssl, Bridge::new(stream), Blocking::NonBlocking)?,
     };
-    match done {
-        Ok(()) => Ok(SslStream { inner: tls }),
-        Err(e) => Err(ssl_error(&e, tls.ssl())),
-    }
+    poll_fn(|cx| tls.poll_conn(cx, Conn::do_handshake)).await?;
+    Ok(tls)
 }
 
 /// Client handshake over `stream`, as `ctx.wrap_socket(sock, server_hostname=...)` does it.
