@@ -28,33 +28,35 @@ use openssl_sys as sys;
 use crate::error::{Error, Result};
 use crate::ffi::helgrind::Access;
 use crate::ffi::store::{self as raw, LookupObserver, ObjKind};
-use crate::profiles::Change;
 
-/// Server-name (SNI) callback, `ctx.sni_callback` in Python: called on the server during the
-/// handshake with the connection (which it may switch to another context with
-/// [`SniConnection::set_context`](crate::SniConnection::set_context)), the server name the
-/// client sent (an A-label, or `None` when it sent none, e.g. when it connected by IP
-/// address), and the context whose callback this is. Returning `None` continues the handshake;
-/// `Some(alert)` aborts it with that alert (CPython's integer return value). A panic aborts the
-/// handshake with `handshake_failure`, as an exception in CPython's callback does.
-pub type SniCallback = Arc<
-    dyn Fn(
-            &mut crate::SniConnection<'_>,
-            Option<&str>,
-            &crate::SslContext,
-        ) -> Option<crate::constants::AlertDescription>
-        + Send
-        + Sync
-        + 'static,
->;
+/// What the servername trampoline asks the connection layer to do for one handshake (see
+/// `connection::sni`): given the `SSL` and the slots of its current `SSL_CTX`, answer as
+/// OpenSSL's servername callback does.
+pub(crate) type SniDispatch = fn(&mut openssl::ssl::SslRef, &Slots) -> SniAnswer;
+
+/// What every servername trampoline calls, set with the first SNI callback of the process
+/// (the trampoline of a connection's current `SSL_CTX` may run without that context ever
+/// having had a callback: OpenSSL calls the first context's after an SNI switch).
+static SNI_DISPATCH: OnceLock<SniDispatch> = OnceLock::new();
+
+/// A servername callback's answer.
+pub(crate) enum SniAnswer {
+    /// As if no callback were installed (`SSL_TLSEXT_ERR_NOACK`).
+    NoAck,
+    /// Continue the handshake (`SSL_TLSEXT_ERR_OK`).
+    Ok,
+    /// Abort it with this alert (`SSL_TLSEXT_ERR_ALERT_FATAL`).
+    Alert(c_int),
+}
 
 /// The swappable state behind the trampolines of one `SSL_CTX`.
 #[derive(Default)]
 pub(crate) struct Slots {
     /// The open key log file, if `keylog_filename` is set.
     pub keylog: Mutex<Option<Arc<Mutex<File>>>>,
-    /// The SNI callback, used by connections.
-    pub sni: Mutex<Option<SniCallback>>,
+    /// The SNI callback, as the connection layer stores it (its `SniCallback`: this layer
+    /// sits below the connection and context types the callback takes).
+    pub sni: Mutex<Option<Arc<dyn std::any::Any + Send + Sync>>>,
     /// The ALPN protocol list in wire format (server-side selection).
     pub alpn: Mutex<Option<Arc<Vec<u8>>>>,
     /// Whether the servername trampoline is installed on the SSL_CTX.
@@ -369,9 +371,6 @@ pub(crate) fn with_password_callback<T>(
 
 // `SSL_TLSEXT_ERR_NOACK`: what OpenSSL assumes when no servername callback is installed.
 use openssl_sys::SSL_TLSEXT_ERR_NOACK;
-// `SSL_AD_INTERNAL_ERROR` / `SSL_AD_HANDSHAKE_FAILURE`.
-use openssl_sys::SSL_AD_HANDSHAKE_FAILURE;
-use openssl_sys::SSL_AD_INTERNAL_ERROR;
 
 unsafe extern "C" fn servername_trampoline(
     ssl: *mut sys::SSL,
@@ -389,43 +388,13 @@ unsafe extern "C" fn servername_trampoline(
         let Some(slots) = slots_of(ssl_ref.ssl_context()) else {
             return SSL_TLSEXT_ERR_NOACK;
         };
-        let Some(state) = crate::connection::state(ssl_ref) else {
-            // Not a pyssl connection: nothing to hand to the callback.
+        let Some(dispatch) = SNI_DISPATCH.get() else {
             return SSL_TLSEXT_ERR_NOACK;
         };
-        let (current, original) = (state.context.clone(), state.original_context.clone());
-        let (callback, ctx) = match slot_get(&slots.sni) {
-            Some(callback) => (callback, current),
-            // Without a callback on the connection's current context, OpenSSL calls the one
-            // of the context the connection was made from (its session_ctx). CPython called
-            // that context's Python callback too, until gh-156293 (3.13.16, 3.14.8, 3.15):
-            // since then a callback answers OK without running unless its context is the
-            // connection's current one.
-            None if !Arc::ptr_eq(&current, &original) => {
-                let Some(callback) = slot_get(&original.slots().sni) else {
-                    return SSL_TLSEXT_ERR_NOACK;
-                };
-                if original.profile().has(Change::SniCallbackOfCurrentContext) {
-                    return sys::SSL_TLSEXT_ERR_OK;
-                }
-                (callback, original)
-            }
-            // No callback set: behave as if none were installed (OpenSSL's default is NOACK).
-            None => return SSL_TLSEXT_ERR_NOACK,
-        };
-        let name = match ssl_ref.servername_raw(openssl::ssl::NameType::HOST_NAME) {
-            None => None,
-            Some(raw) => match std::str::from_utf8(raw) {
-                Ok(s) if s.is_ascii() => Some(s.to_string()),
-                // CPython cannot decode a non-ASCII name: internal_error alert.
-                _ => return alert(al, SSL_AD_INTERNAL_ERROR),
-            },
-        };
-        let mut conn = crate::SniConnection::new(ssl_ref);
-        match catch(|| callback(&mut conn, name.as_deref(), &ctx)) {
-            Some(None) => sys::SSL_TLSEXT_ERR_OK,
-            Some(Some(a)) => alert(al, a.0),
-            None => alert(al, SSL_AD_HANDSHAKE_FAILURE),
+        match dispatch(ssl_ref, &slots) {
+            SniAnswer::NoAck => SSL_TLSEXT_ERR_NOACK,
+            SniAnswer::Ok => sys::SSL_TLSEXT_ERR_OK,
+            SniAnswer::Alert(a) => alert(al, a),
         }
     });
     r.unwrap_or(sys::SSL_TLSEXT_ERR_ALERT_FATAL)
@@ -449,9 +418,18 @@ fn alert(al: *mut c_int, value: c_int) -> c_int {
 /// `NO_SHARED_CIPHER`. That is why the trampoline is not installed on every context, and why
 /// its one installation can race with a handshake already running on the context: see the
 /// threading model in `context`.)
-pub(crate) fn set_sni(ctx: &mut SslContextBuilder, slots: &Slots, callback: Option<SniCallback>) {
+pub(crate) fn set_sni(
+    ctx: &mut SslContextBuilder,
+    slots: &Slots,
+    callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    dispatch: SniDispatch,
+) {
     let install = callback.is_some();
     slot_set(&slots.sni, callback);
+    if install {
+        // Set once; every caller passes the same function.
+        let _ = SNI_DISPATCH.set(dispatch);
+    }
     if install
         && !slots
             .sni_installed

@@ -43,7 +43,6 @@
 
 #[allow(unsafe_code)]
 mod callbacks;
-pub use callbacks::SniCallback;
 pub mod certificate;
 pub mod connection;
 pub mod constants;
@@ -64,8 +63,9 @@ pub use certificate::{
     cert_time_to_seconds, match_hostname,
 };
 pub use connection::{
-    BioOptions, CipherTuple, MemoryBio, PeerCertificate, ServerHostname, SniConnection, SslObject,
-    SslSession, SslSocket, WrapOptions, create_connection, get_server_certificate, ssl_error,
+    BioOptions, CipherTuple, MemoryBio, PeerCertificate, ServerHostname, SniCallback,
+    SniConnection, SslObject, SslSession, SslSocket, WrapOptions, create_connection,
+    get_server_certificate, ssl_error,
 };
 pub use constants::*;
 pub use context::{

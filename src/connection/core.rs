@@ -125,9 +125,7 @@ fn classify(
 ) -> Error {
     let profile = match state(ssl) {
         Some(s) => s.context.profile(),
-        None => {
-            crate::integrations::openssl::applied_profile(ssl.ssl_context()).unwrap_or_default()
-        }
+        None => crate::context::applied_profile(ssl.ssl_context()).unwrap_or_default(),
     };
     let eof_is_eof = profile.unexpected_eof_is_eof_error;
     let table = profile.mnemonic_table();

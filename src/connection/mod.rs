@@ -44,6 +44,7 @@ mod idna_case_folding;
 #[rustfmt::skip]
 mod idna_tables;
 mod object;
+mod sni;
 mod socket;
 pub(crate) mod view;
 
@@ -61,6 +62,7 @@ use crate::profiles::SessionIdContext;
 
 pub use core::{CipherTuple, PeerCertificate, ssl_error};
 pub use object::{BioOptions, MemoryBio, SslObject};
+pub use sni::SniCallback;
 pub use socket::{SslSocket, WrapOptions, create_connection, get_server_certificate};
 
 /// A server hostname as Python accepts it: a `str` (IDNA-encoded) or `bytes` (ASCII).

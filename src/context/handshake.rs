@@ -9,8 +9,7 @@ use std::sync::Arc;
 use openssl::ssl::SslContextBuilder;
 
 use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring, ssl_error_from_queue};
-use crate::callbacks::{self, PasswordSource, PasswordState, SniCallback};
-use crate::constants::Protocol;
+use crate::callbacks::{self, PasswordSource, PasswordState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi;
 use crate::profiles::EcdhCurveCall;
@@ -472,93 +471,6 @@ impl SslContext {
         }
         callbacks::slot_set(&self.slots.alpn, Some(Arc::new(wire)));
         Ok(())
-    }
-
-    /// `ctx.sni_callback`: the server-name callback, if one is set.
-    ///
-    /// ```python
-    /// ctx.sni_callback   # None
-    /// ```
-    /// ```
-    /// # fn main() -> Result<(), pyssl::Error> {
-    /// let ctx = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
-    /// assert!(ctx.sni_callback().is_none());
-    /// # Ok(()) }
-    /// ```
-    pub fn sni_callback(&self) -> Option<SniCallback> {
-        self.read().sni_callback.clone()
-    }
-
-    /// `ctx.sni_callback = callback`: set (`Some`) or remove (`None`) the function a server
-    /// calls with the name the client asked for, before choosing a certificate.
-    ///
-    /// The callback is stored now and used by server-side connections made later; CPython
-    /// hooks it into OpenSSL with `SSL_CTX_set_tlsext_servername_callback`. As in CPython, a
-    /// `PROTOCOL_TLS_CLIENT` context refuses it with a `ValueError`.
-    ///
-    /// ```python
-    /// srv.sni_callback = lambda sslobj, name, ctx: None
-    /// ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).sni_callback = f   # ValueError
-    /// ```
-    /// ```
-    /// use std::sync::Arc;
-    /// use pyssl::{PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SniCallback, SslContext};
-    /// # fn main() -> Result<(), pyssl::Error> {
-    /// let callback: SniCallback = Arc::new(|_conn, _name, _ctx| None);
-    /// let srv = SslContext::new(PROTOCOL_TLS_SERVER)?;
-    /// srv.set_sni_callback(Some(callback.clone()))?;
-    /// assert!(srv.sni_callback().is_some());
-    /// srv.set_sni_callback(None)?;
-    /// assert!(srv.sni_callback().is_none());
-    ///
-    /// let client = SslContext::new(PROTOCOL_TLS_CLIENT)?;
-    /// let e = client.set_sni_callback(Some(callback)).unwrap_err();
-    /// assert_eq!(e.python_str(), "sni_callback cannot be set on TLS_CLIENT context");
-    /// # Ok(()) }
-    /// ```
-    #[doc(alias = "SSL_CTX_set_tlsext_servername_callback")]
-    pub fn set_sni_callback(&self, callback: Option<SniCallback>) -> Result<()> {
-        if self.protocol == Protocol::PROTOCOL_TLS_CLIENT {
-            return Err(Error::value(
-                "sni_callback cannot be set on TLS_CLIENT context",
-            ));
-        }
-        let mut core = self.write();
-        core.sni_callback = callback.clone();
-        callbacks::set_sni(&mut core.ctx, &self.slots, callback);
-        Ok(())
-    }
-
-    /// `ctx.set_servername_callback(callback)`: Python's older spelling of
-    /// [`set_sni_callback`](Self::set_sni_callback), which this calls.
-    ///
-    /// CPython wraps the callable in a shim that passes the server name through the IDNA
-    /// codec first, which leaves the ASCII names OpenSSL delivers as they are, and stores the
-    /// shim, so there `ctx.sni_callback` afterwards returns the shim. pyssl stores the
-    /// callback itself. The errors are the same as for `set_sni_callback`.
-    ///
-    /// ```python
-    /// srv.set_servername_callback(lambda sslobj, name, ctx: None)
-    /// ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_servername_callback(f)   # ValueError
-    /// ```
-    /// ```
-    /// use std::sync::Arc;
-    /// use pyssl::{PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, SniCallback, SslContext};
-    /// # fn main() -> Result<(), pyssl::Error> {
-    /// let callback: SniCallback = Arc::new(|_conn, _name, _ctx| None);
-    /// let srv = SslContext::new(PROTOCOL_TLS_SERVER)?;
-    /// srv.set_servername_callback(Some(callback.clone()))?;
-    /// assert!(srv.sni_callback().is_some_and(|cb| Arc::ptr_eq(&cb, &callback)));
-    ///
-    /// let client = SslContext::new(PROTOCOL_TLS_CLIENT)?;
-    /// let e = client.set_servername_callback(Some(callback)).unwrap_err();
-    /// assert_eq!(e.python_type(), "ValueError");
-    /// assert_eq!(e.python_str(), "sni_callback cannot be set on TLS_CLIENT context");
-    /// # Ok(()) }
-    /// ```
-    #[doc(alias = "SSL_CTX_set_tlsext_servername_callback")]
-    pub fn set_servername_callback(&self, callback: Option<SniCallback>) -> Result<()> {
-        self.set_sni_callback(callback)
     }
 
     /// `ctx.set_ecdh_curve(name)`: restrict the key-exchange groups to the one named by its

@@ -101,7 +101,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use openssl::ssl::{SslContextBuilder, SslContextRef, SslMode, SslVerifyMode};
 
-use crate::callbacks::{self, Slots, SniCallback};
+use crate::callbacks::{self, Slots};
 use crate::certificate::CertificateDict;
 use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
@@ -292,7 +292,6 @@ struct Core {
     host_flags: u32,
     post_handshake_auth: bool,
     keylog_filename: Option<PathBuf>,
-    sni_callback: Option<SniCallback>,
     /// Attributes set that this profile's `SSLContext` does not define: Python stores them
     /// in the instance `__dict__` (see [`SslContext::setattr`]).
     instance_attrs: Vec<(String, PyValue)>,
@@ -371,6 +370,29 @@ fn file_error(table: MnemonicTable) -> Error {
     } else {
         ssl_error_from_queue(table)
     }
+}
+
+/// The `SSL_CTX` ex_data slot where [`crate::apply_profile_defaults`] records the profile
+/// it gave a rust-openssl builder.
+fn applied_profile_index() -> Option<openssl::ex_data::Index<openssl::ssl::SslContext, Profile>> {
+    static INDEX: std::sync::OnceLock<
+        Option<openssl::ex_data::Index<openssl::ssl::SslContext, Profile>>,
+    > = std::sync::OnceLock::new();
+    *INDEX.get_or_init(|| openssl::ssl::SslContext::new_ex_index::<Profile>().ok())
+}
+
+/// Record on a foreign builder the profile whose defaults it was given.
+pub(crate) fn record_applied_profile(builder: &mut SslContextBuilder, profile: Profile) {
+    if let Some(index) = applied_profile_index() {
+        builder.set_ex_data(index, profile);
+    }
+}
+
+/// The profile [`crate::apply_profile_defaults`] gave a context, so that
+/// [`ssl_error`](crate::ssl_error) names the failures of its connections as that release
+/// does.
+pub(crate) fn applied_profile(ctx: &SslContextRef) -> Option<Profile> {
+    ctx.ex_data(applied_profile_index()?).copied()
 }
 
 /// The options `SSLContext()` sets on a new `SSL_CTX` under `profile`.
@@ -511,7 +533,6 @@ impl SslContext {
                 host_flags: hostflags::NO_PARTIAL_WILDCARDS,
                 post_handshake_auth: false,
                 keylog_filename: None,
-                sni_callback: None,
                 instance_attrs: Vec::new(),
                 template: Mutex::new(None),
             }),
@@ -533,6 +554,12 @@ impl SslContext {
         // the next connection builds a fresh template.
         *guard.template.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
         guard
+    }
+
+    /// `f` on the `SSL_CTX` under the write lock, for the layers above that configure it
+    /// (the SNI callback of [`crate::connection`]).
+    pub(crate) fn with_builder_mut<T>(&self, f: impl FnOnce(&mut SslContextBuilder) -> T) -> T {
+        f(&mut self.write().ctx)
     }
 
     /// A new `SSL` for a connection: `SSL_dup` of the context's template, `build` making the

@@ -3,30 +3,15 @@
 //! ([`apply_profile_defaults`]), remembered so that [`ssl_error`](crate::ssl_error) names the
 //! failures of its connections as that release does.
 
-use std::sync::OnceLock;
-
 use openssl::error::ErrorStack;
-use openssl::ex_data::Index;
-use openssl::ssl::{SslContext as RawContext, SslContextBuilder, SslContextRef, SslVerifyMode};
+use openssl::ssl::{SslContextBuilder, SslVerifyMode};
 
 use crate::constants::{Options, Purpose, VerifyFlags, hostflags};
-use crate::context::{default_options, set_new_context_defaults};
+use crate::context::{default_options, record_applied_profile, set_new_context_defaults};
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::profiles::Profile;
 use crate::values::VersionBound;
-
-/// The `SSL_CTX` ex_data slot where [`apply_profile_defaults`] records its profile.
-fn profile_index() -> Option<Index<RawContext, Profile>> {
-    static INDEX: OnceLock<Option<Index<RawContext, Profile>>> = OnceLock::new();
-    *INDEX.get_or_init(|| RawContext::new_ex_index::<Profile>().ok())
-}
-
-/// The profile [`apply_profile_defaults`] gave a context, so that [`ssl_error`](crate::ssl_error)
-/// names the failures of its connections as that release does.
-pub(crate) fn applied_profile(ctx: &SslContextRef) -> Option<Profile> {
-    ctx.ex_data(profile_index()?).copied()
-}
 
 /// Give an existing `SslContextBuilder` the settings `ssl.create_default_context(purpose)`
 /// makes under `profile`, except the trust store: options, cipher string, minimum version
@@ -108,8 +93,6 @@ pub fn apply_profile_defaults(
         SslVerifyMode::NONE
     };
     ffi::ctx_set_verify(builder, mode, crate::callbacks::verify_callback(&profile));
-    if let Some(index) = profile_index() {
-        builder.set_ex_data(index, profile);
-    }
+    record_applied_profile(builder, profile);
     Ok(())
 }
