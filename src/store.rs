@@ -317,6 +317,7 @@ impl SharedStore {
     /// What `X509_STORE_set_default_paths` makes of a new store, with the paths given: the
     /// file lookup, the file's objects, the directory lookups; errors cleared.
     fn build(paths: DefaultPaths, identity: Option<FileIdentity>) -> Option<SharedStore> {
+        let queue = ffi::ErrQueue::clear();
         let store = raw::store_new()?;
         if !raw::add_file_lookup(&store) {
             return None;
@@ -329,7 +330,7 @@ impl SharedStore {
         if !raw::add_dir_lookups(&store, &paths.dir) {
             return None;
         }
-        ffi::err_clear();
+        queue.discard();
         // Before anyone else can see the store (the hooks are set without locking).
         raw::install_lookup_hooks::<Attribution>(&store);
         let baseline = raw::objects(&store);
@@ -575,7 +576,11 @@ pub(crate) fn prepare_default_paths() -> DefaultStore {
 /// `SSL_CTX_set_default_verify_paths` with the store [`prepare_default_paths`] found,
 /// sharing the parsed bundle (see the module docs). The caller holds the context's write
 /// lock. False on failure, with the reason in the OpenSSL error queue.
-pub(crate) fn load_default_paths(ctx: &mut SslContextBuilder, prepared: DefaultStore) -> bool {
+pub(crate) fn load_default_paths(
+    queue: &ffi::ErrQueue,
+    ctx: &mut SslContextBuilder,
+    prepared: DefaultStore,
+) -> bool {
     let Some(trust) = trust_of(ffi::builder_ref(ctx)) else {
         // Every SslContext attaches its trust state at construction; this is unreachable.
         return ffi::ctx_set_default_verify_paths(ctx);
@@ -607,12 +612,13 @@ pub(crate) fn load_default_paths(ctx: &mut SslContextBuilder, prepared: DefaultS
     }
     // A different bundle (other paths, or the file changed): what CPython does to a store
     // that already has objects, on a store of the context's own.
-    make_private_locked(ctx, &mut state) && merge(ffi::builder_ref(ctx).cert_store(), &shared)
+    make_private_locked(ctx, &mut state)
+        && merge(queue, ffi::builder_ref(ctx).cert_store(), &shared)
 }
 
 /// What `X509_STORE_set_default_paths` adds to a store that has other objects already: the
 /// bundle's objects (taken from the shared store, not parsed) and the default lookups.
-fn merge(store: &X509StoreRef, shared: &SharedStore) -> bool {
+fn merge(queue: &ffi::ErrQueue, store: &X509StoreRef, shared: &SharedStore) -> bool {
     if !raw::add_file_lookup(store) {
         return false;
     }
@@ -623,7 +629,7 @@ fn merge(store: &X509StoreRef, shared: &SharedStore) -> bool {
         }
     }
     let ok = raw::add_dir_lookups(store, &shared.paths.dir);
-    ffi::err_clear();
+    queue.reset();
     ok
 }
 
@@ -640,7 +646,7 @@ fn merge(store: &X509StoreRef, shared: &SharedStore) -> bool {
 /// OpenSSL adds stays with the scratch store: it answers no query (it has no
 /// `get_by_subject`), so the context's store is the same without it, and one unsynchronised
 /// change to a list verifications read is gone.
-pub(crate) fn load_file_objects(file: &CString) -> (Vec<StoreObj>, bool) {
+pub(crate) fn load_file_objects(_queue: &ffi::ErrQueue, file: &CString) -> (Vec<StoreObj>, bool) {
     let Some(scratch) = raw::store_new() else {
         return (Vec::new(), false);
     };
@@ -650,7 +656,11 @@ pub(crate) fn load_file_objects(file: &CString) -> (Vec<StoreObj>, bool) {
 
 /// Add `objects` to the context's own store in order (the caller made it private and holds
 /// the write lock). False if OpenSSL refused one, with the reason in the queue.
-pub(crate) fn add_objects(ctx: &SslContextBuilder, objects: &[StoreObj]) -> bool {
+pub(crate) fn add_objects(
+    _queue: &ffi::ErrQueue,
+    ctx: &SslContextBuilder,
+    objects: &[StoreObj],
+) -> bool {
     let store = ffi::builder_ref(ctx).cert_store();
     objects.iter().all(|obj| raw::add_object(store, obj))
 }
@@ -658,7 +668,7 @@ pub(crate) fn add_objects(ctx: &SslContextBuilder, objects: &[StoreObj]) -> bool
 /// Make sure the context's store is its own before the caller adds to it (copy-on-write).
 /// The caller holds the context's write lock. False on failure, with the reason in the
 /// OpenSSL error queue.
-pub(crate) fn make_private(ctx: &mut SslContextBuilder) -> bool {
+pub(crate) fn make_private(_queue: &ffi::ErrQueue, ctx: &mut SslContextBuilder) -> bool {
     match trust_of(ffi::builder_ref(ctx)) {
         Some(trust) => make_private_locked(ctx, &mut lock(&trust.state)),
         None => true,

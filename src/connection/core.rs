@@ -97,7 +97,15 @@ impl<S: Write> Write for Transport<S> {
 /// ```
 #[doc(alias = "PySSL_SetError")]
 pub fn ssl_error(e: &openssl::ssl::Error, ssl: &SslRef) -> Error {
-    classify(e.code(), e.ssl_error(), e.io_error(), ssl, Caller::External)
+    let queue = ffi::ErrQueue::as_left();
+    classify(
+        e.code(),
+        e.ssl_error(),
+        e.io_error(),
+        ssl,
+        Caller::External,
+        queue,
+    )
 }
 
 /// Who made the call whose failure is classified.
@@ -122,6 +130,7 @@ fn classify(
     io_error: Option<&io::Error>,
     ssl: &SslRef,
     caller: Caller,
+    queue: ffi::ErrQueue,
 ) -> Error {
     let profile = match state(ssl) {
         Some(s) => s.context.profile(),
@@ -133,18 +142,12 @@ fn classify(
     // SYSCALL, still in the thread's queue otherwise.
     let (last, last_reason) = match stack.and_then(|s| s.errors().last()) {
         #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
-        Some(err) => (err.code() as u64, err.reason().map(str::to_string)),
-        None => {
-            let c = ffi::err_peek_last();
-            let r = if c != 0 {
-                ffi::err_reason_string(c)
-            } else {
-                None
-            };
-            (c, r)
+        Some(err) => {
+            queue.discard();
+            (err.code() as u64, err.reason().map(str::to_string))
         }
+        None => queue.last(),
     };
-    ffi::err_clear();
     if let Some(errno) = raw::sys_errno(last) {
         if matches!(code, ErrorCode::SSL | ErrorCode::SYSCALL)
             && profile.has(Change::SysErrorIsOsError)
@@ -368,9 +371,10 @@ impl<S: Read + Write> Conn<S> {
         })
     }
 
-    fn fail(&self, e: &TlsError, op: Op) -> Error {
+    fn fail(&self, e: &TlsError, op: Op, queue: ffi::ErrQueue) -> Error {
         if self.blocking == Blocking::Blocking {
             if let Some(t) = self.timeout_error(e, op) {
+                queue.discard();
                 return t;
             }
         }
@@ -388,6 +392,7 @@ impl<S: Read + Write> Conn<S> {
             e.io.as_ref(),
             self.stream.ssl(),
             caller,
+            queue,
         );
         #[allow(clippy::unnecessary_cast)] // c_ulong is u64 only on LP64 targets
         let sys_last = e
@@ -408,27 +413,27 @@ impl<S: Read + Write> Conn<S> {
 
     /// [`Conn::begin`] for `read`, `write` and `do_handshake`: from 3.14.10 / 3.15, once an
     /// `SSLEOFError` was raised, it is raised again without calling OpenSSL.
-    fn begin_op(&self) -> Result<()> {
+    fn begin_op(&self) -> Result<ffi::ErrQueue> {
         if self.eof_raised.load(std::sync::atomic::Ordering::Relaxed)
             && self.profile().has(Change::StickyEof)
         {
             return Err(eof_error(self.mnemonics()));
         }
-        self.begin();
-        Ok(())
+        Ok(self.begin())
     }
 
     /// Start an operation as CPython would find the thread's error queue: empty, except for
     /// what 3.13.2+ left there after raising an `ERR_LIB_SYS` error as `OSError` (it stays
     /// until a later failure is classified; pyssl keeps it per connection rather than per
     /// thread). It changes what `SSL_get_error` says about the next failure.
-    fn begin(&self) {
-        ffi::err_clear();
+    fn begin(&self) -> ffi::ErrQueue {
+        let queue = ffi::ErrQueue::clear();
         if let Ok(q) = self.left_queued.lock() {
             if let Some(stack) = q.as_ref() {
                 stack.put();
             }
         }
+        queue
     }
 
     /// CPython's errors for a socket whose timeout expired (`sock.settimeout(t)`), when the
@@ -448,7 +453,6 @@ impl<S: Read + Write> Conn<S> {
         if !(want && timed_out) {
             return None;
         }
-        ffi::err_clear();
         let text = match op {
             Op::Handshake => "The handshake operation timed out",
             Op::Read => "The read operation timed out",
@@ -460,10 +464,11 @@ impl<S: Read + Write> Conn<S> {
     }
 
     pub(crate) fn do_handshake(&mut self) -> Result<()> {
-        self.begin_op()?;
-        self.stream
-            .do_handshake()
-            .map_err(|e| self.fail(&e, Op::Handshake))
+        let queue = self.begin_op()?;
+        match self.stream.do_handshake(&queue) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(&e, Op::Handshake, queue)),
+        }
     }
 
     /// `read(len, buffer)` with `len == buf.len()`: a clean close (close_notify received)
@@ -473,7 +478,7 @@ impl<S: Read + Write> Conn<S> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.read_with(|stream| stream.read(buf))
+        self.read_with(|stream, queue| stream.read(queue, buf))
     }
 
     /// `read(len)` into uninitialised memory (`len == buf.len()`, at most `INT_MAX`), which
@@ -483,7 +488,7 @@ impl<S: Read + Write> Conn<S> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.read_with(|stream| stream.read_uninit(buf))
+        self.read_with(|stream, queue| stream.read_uninit(queue, buf))
     }
 
     /// `read(len)`: a new buffer of up to `len` bytes. As in CPython, the size is converted
@@ -497,8 +502,8 @@ impl<S: Read + Write> Conn<S> {
         if len == 0 {
             return Ok(buf);
         }
-        self.read_with(|stream| {
-            raw::read_into_spare(&mut buf, len, |spare| stream.read_uninit(spare))
+        self.read_with(|stream, queue| {
+            raw::read_into_spare(&mut buf, len, |spare| stream.read_uninit(queue, spare))
         })?;
         Ok(buf)
     }
@@ -530,10 +535,13 @@ impl<S: Read + Write> Conn<S> {
 
     fn read_with(
         &mut self,
-        op: impl FnOnce(&mut TlsStream<Transport<S>>) -> std::result::Result<usize, TlsError>,
+        op: impl FnOnce(
+            &mut TlsStream<Transport<S>>,
+            &ffi::ErrQueue,
+        ) -> std::result::Result<usize, TlsError>,
     ) -> Result<usize> {
-        self.begin_op()?;
-        match op(&mut self.stream) {
+        let queue = self.begin_op()?;
+        match op(&mut self.stream, &queue) {
             Ok(n) => Ok(n),
             // A close_notify, or the transport's end of file under OP_IGNORE_UNEXPECTED_EOF,
             // which OpenSSL 3 takes as one: end of data for CPython.
@@ -541,10 +549,10 @@ impl<S: Read + Write> Conn<S> {
                 if e.code == ErrorCode::ZERO_RETURN
                     && raw::ssl_get_shutdown(self.stream.ssl()) == raw::SSL_RECEIVED_SHUTDOWN =>
             {
-                ffi::err_clear();
+                queue.discard();
                 Ok(0)
             }
-            Err(e) => Err(self.fail(&e, Op::Read)),
+            Err(e) => Err(self.fail(&e, Op::Read, queue)),
         }
     }
 
@@ -556,12 +564,15 @@ impl<S: Read + Write> Conn<S> {
                 check_c_int_length(buf.len())?;
             }
             if buf.is_empty() {
-                self.begin_op()?;
-                return self.write_nothing(ex);
+                let queue = self.begin_op()?;
+                return self.write_nothing(ex, queue);
             }
         }
-        self.begin_op()?;
-        self.stream.write(buf).map_err(|e| self.fail(&e, Op::Write))
+        let queue = self.begin_op()?;
+        match self.stream.write(&queue, buf) {
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.fail(&e, Op::Write, queue)),
+        }
     }
 
     /// `write(b"")`. CPython hands the empty buffer to OpenSSL, which rust-openssl's
@@ -573,15 +584,15 @@ impl<S: Read + Write> Conn<S> {
     /// `SSLEOFError`. (One case differs: a handshake that stops with a return value of 0
     /// inside `SSL_write` adds OpenSSL's `SSL_HANDSHAKE_FAILURE` to the queue, which
     /// `SSL_do_handshake` does not.)
-    fn write_nothing(&mut self, ex: bool) -> Result<usize> {
+    fn write_nothing(&mut self, ex: bool, queue: ffi::ErrQueue) -> Result<usize> {
         let ssl = self.stream.ssl();
         let shut_down = raw::ssl_get_shutdown(ssl) & raw::SSL_SENT_SHUTDOWN != 0;
         if !shut_down && raw::ssl_in_init(ssl) {
-            self.stream
-                .do_handshake()
-                .map_err(|e| self.fail(&e, Op::Write))?;
+            if let Err(e) = self.stream.do_handshake(&queue) {
+                return Err(self.fail(&e, Op::Write, queue));
+            }
         }
-        match raw::ssl_write_empty(self.stream.ssl_mut(), ex) {
+        match raw::ssl_write_empty(&queue, self.stream.ssl_mut(), ex) {
             Ok(()) => Ok(0),
             // A return value of 0 in every release (SSL_write of nothing returns 0 too).
             Err(code) => Err(classify(
@@ -593,6 +604,7 @@ impl<S: Read + Write> Conn<S> {
                     minus_one: false,
                     socket: self.blocking == Blocking::Blocking,
                 },
+                queue,
             )),
         }
     }
@@ -602,8 +614,8 @@ impl<S: Read + Write> Conn<S> {
     pub(crate) fn shutdown(&mut self) -> Result<()> {
         let mut zeros = 0;
         loop {
-            self.begin();
-            match self.stream.shutdown() {
+            let queue = self.begin();
+            match self.stream.shutdown(&queue) {
                 Ok(ShutdownResult::Received) => return Ok(()),
                 Ok(ShutdownResult::Sent) => {
                     zeros += 1;
@@ -611,7 +623,7 @@ impl<S: Read + Write> Conn<S> {
                         return Ok(());
                     }
                 }
-                Err(e) => return Err(self.fail(&e, Op::Shutdown)),
+                Err(e) => return Err(self.fail(&e, Op::Shutdown, queue)),
             }
         }
     }
@@ -620,10 +632,10 @@ impl<S: Read + Write> Conn<S> {
     /// the write half of an async stream does).
     #[cfg(feature = "tokio")]
     pub(crate) fn shutdown_once(&mut self) -> Result<()> {
-        self.begin();
-        match self.stream.shutdown() {
+        let queue = self.begin();
+        match self.stream.shutdown(&queue) {
             Ok(_) => Ok(()),
-            Err(e) => Err(self.fail(&e, Op::Shutdown)),
+            Err(e) => Err(self.fail(&e, Op::Shutdown, queue)),
         }
     }
 }

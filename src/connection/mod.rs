@@ -199,7 +199,8 @@ fn own_cipher_list(
     table: MnemonicTable,
 ) -> Result<()> {
     let names = ffi::ctx_tls12_cipher_names(ctx);
-    ffi::err_clear();
+    // rust-openssl takes what the call queues into its `ErrorStack`, on a clear queue.
+    let _clear = ffi::ErrQueue::clear();
     cipher_list_result(ssl.set_cipher_list(&names.join(":")), &names, table)
 }
 
@@ -211,7 +212,6 @@ fn cipher_list_result(
     names: &[String],
     table: MnemonicTable,
 ) -> Result<()> {
-    ffi::err_clear();
     match r {
         Err(e) if !names.is_empty() => Err(Error::from_stack(&e, table)),
         _ => Ok(()),
@@ -226,16 +226,12 @@ fn cipher_template(
     table: MnemonicTable,
 ) -> Result<ffi::connection::SslTemplate> {
     let names = ffi::ctx_tls12_cipher_names(ctx);
-    ffi::err_clear();
     let list =
         std::ffi::CString::new(names.join(":")).map_err(|_| Error::value("embedded null byte"))?;
-    let (template, accepted) =
-        ffi::connection::ssl_template(ctx, &list).map_err(|e| Error::from_stack(&e, table))?;
-    let r = if accepted {
-        Ok(())
-    } else {
-        Err(openssl::error::ErrorStack::get())
-    };
+    let queue = ffi::ErrQueue::clear();
+    let (template, accepted) = ffi::connection::ssl_template(&queue, ctx, &list)
+        .map_err(|e| Error::from_stack(&e, table))?;
+    let r = if accepted { Ok(()) } else { Err(queue.stack()) };
     cipher_list_result(r, &names, table)?;
     Ok(template)
 }
@@ -319,18 +315,6 @@ impl std::fmt::Debug for SslSession {
     }
 }
 
-/// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
-fn ssl_error_from_queue(table: MnemonicTable) -> Error {
-    let code = ffi::err_peek_last();
-    let reason = if code != 0 {
-        ffi::err_reason_string(code)
-    } else {
-        None
-    };
-    ffi::err_clear();
-    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None, table)
-}
-
 /// The `_setSSLError(msg)` CPython raises for non-OpenSSL failures of a connection.
 fn ssl_error_text(msg: &str, table: MnemonicTable) -> Error {
     Error::from_openssl_code(ErrorKind::Ssl, 0, None, Some(msg), table)
@@ -361,7 +345,8 @@ pub(crate) fn configure(
             table,
         ));
     }
-    ffi::err_clear();
+    // rust-openssl takes what the calls queue into its `ErrorStack`, on a clear queue.
+    let _clear = ffi::ErrQueue::clear();
     let mut ssl = match ctx.ssl_from_template(|c| cipher_template(c, table))? {
         Some(ssl) => ssl,
         None => ctx.with_ctx(|c| -> Result<Ssl> {

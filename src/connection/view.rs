@@ -270,7 +270,7 @@ impl<'a> ConnMut<'a> {
         if self.ssl.is_init_finished() {
             return Err(Error::value("Cannot set session after handshake."));
         }
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         // Through 3.13.0 CPython offers a copy made through DER, which does not inherit
         // OpenSSL's `not_resumable` mark that the first connection's end (EOF without
         // close_notify, or freeing it without a shutdown) puts on the original; from 3.13.1 it
@@ -286,18 +286,18 @@ impl<'a> ConnMut<'a> {
                 .map_err(|e| Error::from_stack(&e, self.view().mnemonics()))?;
             &copy
         };
-        if !raw::ssl_set_session(self.ssl, offered) {
-            return Err(super::ssl_error_from_queue(self.view().mnemonics()));
+        if !raw::ssl_set_session(&queue, self.ssl, offered) {
+            return Err(Error::from_queue(queue, self.view().mnemonics()));
         }
         Ok(())
     }
 
     pub(crate) fn verify_client_post_handshake(&mut self) -> Result<()> {
-        ffi::err_clear();
-        if raw::ssl_verify_client_post_handshake(self.ssl) {
+        let queue = ffi::ErrQueue::clear();
+        if raw::ssl_verify_client_post_handshake(&queue, self.ssl) {
             Ok(())
         } else {
-            Err(super::ssl_error_from_queue(self.view().mnemonics()))
+            Err(Error::from_queue(queue, self.view().mnemonics()))
         }
     }
 }

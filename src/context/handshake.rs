@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use openssl::ssl::SslContextBuilder;
 
-use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring, ssl_error_from_queue};
+use super::{CipherInfo, Password, SessionStats, SslContext, path_cstring};
 use crate::callbacks::{self, PasswordSource, PasswordState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi;
@@ -46,8 +46,8 @@ impl SslContext {
             return Err(Error::value("embedded null character"));
         }
         let mut core = self.write();
+        // rust-openssl took the queue into the `ErrorStack` dropped here.
         if core.ctx.set_cipher_list(cipherlist).is_err() {
-            ffi::err_clear();
             return Err(Error::ssl_single("No cipher can be selected."));
         }
         Ok(())
@@ -199,8 +199,9 @@ impl SslContext {
             return Err(Error::value("embedded null character"));
         }
         let mut core = self.write();
+        let queue = ffi::ErrQueue::clear();
         if !apply(&mut core.ctx, list) {
-            ffi::err_clear();
+            queue.discard();
             return Err(Error::ssl_with_errno(ErrorKind::Ssl, 0, refused));
         }
         Ok(())
@@ -326,51 +327,49 @@ impl SslContext {
         ffi::ctx_set_security_level(&mut scratch, self.with_ctx(ffi::ctx_security_level));
         // The slot the chain file filled (leaf and chain, also after a failure part-way), and
         // the step that failed: (errno right after it, as CPython reads it; the file it read).
-        let (chain_slot, failed) =
+        let (chain_slot, failed, queue) =
             callbacks::with_password_callback(&mut scratch, &mut state, |ctx| {
-                ffi::err_clear();
-                ffi::errno_clear();
-                let ok = ffi::ctx_use_certificate_chain_file(ctx, &certfile);
-                let errno = ffi::errno_get();
+                let queue = ffi::ErrQueue::clear_with_errno();
+                let ok = ffi::ctx_use_certificate_chain_file(&queue, ctx, &certfile);
+                let errno = queue.errno();
                 let slot = ffi::ctx_current_slot(ffi::builder_ref(ctx));
                 if !ok {
-                    return (slot, Some((errno, cert_path)));
+                    return (slot, Some((errno, cert_path)), queue);
                 }
                 ffi::errno_clear();
-                if !ffi::ctx_use_private_key_file(ctx, keyfile.as_ref().unwrap_or(&certfile)) {
-                    return (
-                        slot,
-                        Some((ffi::errno_get(), key_path.unwrap_or(cert_path))),
-                    );
+                let keyfile = keyfile.as_ref().unwrap_or(&certfile);
+                if !ffi::ctx_use_private_key_file(&queue, ctx, keyfile) {
+                    let failed = Some((queue.errno(), key_path.unwrap_or(cert_path)));
+                    return (slot, failed, queue);
                 }
-                (slot, None)
+                (slot, None, queue)
             });
         // The error is taken now, from this thread's queue and errno as the scratch load left
         // them, before anything else runs.
         let outcome = match failed {
-            None => Ok(ffi::errno_get()),
-            Some((errno, path)) => Err(self.load_error(&mut state, errno, path)),
+            None => Ok(queue.errno()),
+            Some((errno, path)) => Err(self.load_error(&mut state, errno, path, queue)),
         };
         let key = ffi::ctx_current_slot(ffi::builder_ref(&scratch)).key;
         drop(scratch);
         let mut core = self.write();
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         if let Some(leaf) = &chain_slot.leaf
-            && !ffi::ctx_use_certificate_and_chain(&mut core.ctx, leaf, &chain_slot.chain)
+            && !ffi::ctx_use_certificate_and_chain(&queue, &mut core.ctx, leaf, &chain_slot.chain)
         {
-            return Err(ssl_error_from_queue(table));
+            return Err(Error::from_queue(queue, table));
         }
         let key_errno = outcome?;
         let Some(key) = key else {
-            return Err(ssl_error_from_queue(table));
+            return Err(Error::from_queue(queue, table));
         };
         // Checked against this context's certificate of the key's type, as OpenSSL checks.
-        if !ffi::ctx_use_private_key(&mut core.ctx, &key) {
+        if !ffi::ctx_use_private_key(&queue, &mut core.ctx, &key) {
             let path = key_path.unwrap_or(cert_path);
-            return Err(self.load_error(&mut state, key_errno, path));
+            return Err(self.load_error(&mut state, key_errno, path, queue));
         }
-        if !ffi::ctx_check_private_key(ffi::builder_ref(&core.ctx)) {
-            return Err(ssl_error_from_queue(table));
+        if !ffi::ctx_check_private_key(&queue, ffi::builder_ref(&core.ctx)) {
+            return Err(Error::from_queue(queue, table));
         }
         Ok(())
     }
@@ -378,10 +377,16 @@ impl SslContext {
     /// CPython's error for a failed step of `load_cert_chain` that read `path`: the password
     /// callback's own error if it raised one, else `OSError` from `errno` if set, else the
     /// `SSLError` of the queue.
-    fn load_error(&self, state: &mut PasswordState<'_>, errno: i32, path: &Path) -> Error {
+    fn load_error(
+        &self,
+        state: &mut PasswordState<'_>,
+        errno: i32,
+        path: &Path,
+        queue: ffi::ErrQueue,
+    ) -> Error {
         match state.error.take() {
             Some(e) => {
-                ffi::err_clear();
+                queue.discard();
                 if self.profile.py37_argument_quirks && state.error_in_callback {
                     // 3.7 returned from its password callback with the exception still set,
                     // which the interpreter reports as a SystemError.
@@ -398,7 +403,7 @@ impl SslContext {
                 }
             }
             None if errno != 0 => {
-                ffi::err_clear();
+                queue.discard();
                 // 3.15 names the file (gh-144249).
                 if self.profile.load_cert_chain_names_file {
                     Error::os_fs_path(errno, path)
@@ -406,7 +411,7 @@ impl SslContext {
                     Error::os(errno, None)
                 }
             }
-            None => ssl_error_from_queue(self.profile.mnemonic_table()),
+            None => Error::from_queue(queue, self.profile.mnemonic_table()),
         }
     }
 
@@ -465,8 +470,8 @@ impl SslContext {
             wire.extend_from_slice(p.as_bytes());
         }
         let mut core = self.write();
+        // rust-openssl took the queue into the `ErrorStack` dropped here.
         if core.ctx.set_alpn_protos(&wire).is_err() {
-            ffi::err_clear();
             return Err(Error::memory(""));
         }
         callbacks::slot_set(&self.slots.alpn, Some(Arc::new(wire)));
@@ -502,11 +507,11 @@ impl SslContext {
             )));
         }
         let mut core = self.write();
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         match self.profile.ecdh_curve_call {
             EcdhCurveCall::Set1Groups => {
-                if !ffi::ctx_set1_group(&mut core.ctx, nid) {
-                    return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
+                if !ffi::ctx_set1_group(&queue, &mut core.ctx, nid) {
+                    return Err(Error::from_queue(queue, self.profile.mnemonic_table()));
                 }
             }
             EcdhCurveCall::TmpEcdh => {
@@ -515,8 +520,8 @@ impl SslContext {
                 let key = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::from_raw(nid))
                     .and_then(|g| openssl::ec::EcKey::from_group(&g))
                     .map_err(|e| Error::from_stack(&e, self.profile.mnemonic_table()))?;
+                // Ignored; rust-openssl took the queue into the `ErrorStack`.
                 let _ = core.ctx.set_tmp_ecdh(&key);
-                ffi::err_clear();
             }
         }
         Ok(())
@@ -552,17 +557,17 @@ impl SslContext {
         let os = |errno: i32| Error::os_path(errno, path);
         let file =
             std::fs::File::open(path).map_err(|e| os(e.raw_os_error().unwrap_or(libc::EIO)))?;
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         // Read outside the lock, a line at a time as CPython reads it (an endless file
         // without a PEM block fails at its first line).
-        let dh = match ffi::x509::read_dh_params(file) {
+        let dh = match ffi::x509::read_dh_params(&queue, file) {
             Ok(dh) => dh,
             Err(ffi::x509::DhFileError::Os(errno)) => {
-                ffi::err_clear();
+                queue.discard();
                 return Err(os(errno));
             }
             Err(ffi::x509::DhFileError::Decode) => {
-                return Err(super::ssl_error_from_queue(self.profile.mnemonic_table()));
+                return Err(Error::from_queue(queue, self.profile.mnemonic_table()));
             }
         };
         let mut core = self.write();

@@ -104,7 +104,7 @@ use openssl::ssl::{SslContextBuilder, SslContextRef, SslMode, SslVerifyMode};
 use crate::callbacks::{self, Slots};
 use crate::certificate::CertificateDict;
 use crate::constants::{Options, Protocol, Purpose, VerifyFlags, VerifyMode, hostflags};
-use crate::error::{Error, ErrorKind, MnemonicTable, Result};
+use crate::error::{Error, Result};
 use crate::ffi;
 use crate::ffi::helgrind::{Access, Annotated};
 use crate::profiles::{IntConversion, OptionsReadback, Profile, SessionIdContext};
@@ -349,29 +349,6 @@ fn path_cstring(path: &Path) -> Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::value("embedded null byte"))
 }
 
-/// `_setSSLError(NULL, 0)`: an SSLError from the newest queued error, then clear the queue.
-fn ssl_error_from_queue(table: MnemonicTable) -> Error {
-    let code = ffi::err_peek_last();
-    let reason = if code != 0 {
-        ffi::err_reason_string(code)
-    } else {
-        None
-    };
-    ffi::err_clear();
-    Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None, table)
-}
-
-/// After a failed file call: OSError from errno (no filename) if set, else from the queue.
-fn file_error(table: MnemonicTable) -> Error {
-    let errno = ffi::errno_get();
-    if errno != 0 {
-        ffi::err_clear();
-        Error::os(errno, None)
-    } else {
-        ssl_error_from_queue(table)
-    }
-}
-
 /// The `SSL_CTX` ex_data slot where [`crate::apply_profile_defaults`] records the profile
 /// it gave a rust-openssl builder.
 fn applied_profile_index() -> Option<openssl::ex_data::Index<openssl::ssl::SslContext, Profile>> {
@@ -418,13 +395,14 @@ pub(crate) fn set_new_context_defaults(
     if let Some(ciphers) = profile.constructor_cipher_string()
         && ctx.set_cipher_list(ciphers).is_err()
     {
-        ffi::err_clear();
+        // rust-openssl took the queue into the `ErrorStack` dropped here.
         return Err(Error::ssl_single("No cipher can be selected."));
     }
+    let queue = ffi::ErrQueue::clear();
     if let (Some(min), true) = (profile.constructor_minimum_version(), flexible)
-        && !ffi::ctx_set_proto_version(ctx, VersionBound::Minimum, min.0)
+        && !ffi::ctx_set_proto_version(&queue, ctx, VersionBound::Minimum, min.0)
     {
-        ffi::err_clear();
+        queue.discard();
         return Err(Error::value(format!(
             "Failed to set minimum protocol 0x{:x}",
             min.0
@@ -498,7 +476,8 @@ impl SslContext {
                 "invalid or unsupported protocol version".to_string()
             }));
         };
-        ffi::err_clear();
+        // rust-openssl takes what the call queues into its `ErrorStack`, on a clear queue.
+        let _clear = ffi::ErrQueue::clear();
         let mut ctx = SslContextBuilder::new(method)
             .map_err(|e| Error::from_stack(&e, profile.mnemonic_table()))?;
         let client = protocol == Protocol::PROTOCOL_TLS_CLIENT;
@@ -511,7 +490,8 @@ impl SslContext {
         ffi::ctx_update_options(&mut ctx, 0, default_options(profile).bits());
         let flexible = matches!(protocol.0, 2 | 16 | 17);
         set_new_context_defaults(&mut ctx, profile, flexible)?;
-        ffi::ctx_update_verify_flags(&mut ctx, 0, VerifyFlags::X509_TRUSTED_FIRST.bits());
+        let queue = ffi::ErrQueue::clear();
+        ffi::ctx_update_verify_flags(&queue, &mut ctx, 0, VerifyFlags::X509_TRUSTED_FIRST.bits());
         ffi::ctx_set_hostflags(&mut ctx, hostflags::NO_PARTIAL_WILDCARDS);
         ffi::ctx_set_post_handshake_auth(&mut ctx, false);
         let slots = callbacks::attach_slots(&mut ctx)?;

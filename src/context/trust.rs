@@ -4,7 +4,7 @@ use std::path::Path;
 
 use openssl::ssl::SslContextBuilder;
 
-use super::{CaData, CertStoreStats, SslContext, file_error, ssl_error_from_queue};
+use super::{CaData, CertStoreStats, SslContext};
 use crate::certificate::{CertificateDict, decode_certificate_as};
 use crate::constants::Purpose;
 use crate::error::{Error, ErrorKind, MnemonicTable, Result};
@@ -21,11 +21,11 @@ use openssl_sys::ASN1_R_HEADER_TOO_LONG;
 /// Give the context a store of its own before adding to it (copy-on-write of a shared default
 /// store, see [`crate::store`]). The caller holds the write lock.
 fn own_store(ctx: &mut SslContextBuilder, table: MnemonicTable) -> Result<()> {
-    ffi::err_clear();
-    if store::make_private(ctx) {
+    let queue = ffi::ErrQueue::clear();
+    if store::make_private(&queue, ctx) {
         Ok(())
     } else {
-        Err(ssl_error_from_queue(table))
+        Err(Error::from_queue(queue, table))
     }
 }
 
@@ -113,28 +113,28 @@ impl SslContext {
         // CPython reads errno right after the load, so its error is taken here too.
         let (objects, cafile_error) = match &cafile {
             Some(file) => {
-                ffi::err_clear();
-                ffi::errno_clear();
-                let (objects, ok) = store::load_file_objects(file);
-                (objects, (!ok).then(|| file_error(table)))
+                let queue = ffi::ErrQueue::clear_with_errno();
+                let (objects, ok) = store::load_file_objects(&queue, file);
+                (objects, (!ok).then(|| Error::from_file_call(queue, table)))
             }
             None => (Vec::new(), None),
         };
         let mut core = self.write();
         own_store(&mut core.ctx, table)?;
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         // What the load added before any failure stays added, as in CPython.
-        if !store::add_objects(&core.ctx, &objects) {
-            return Err(ssl_error_from_queue(table));
+        if !store::add_objects(&queue, &core.ctx, &objects) {
+            return Err(Error::from_queue(queue, table));
         }
         if let Some(e) = cafile_error {
             return Err(e);
         }
         // A directory is only noted here (OpenSSL searches it during verification).
         ffi::errno_clear();
-        if capath.is_some() && !ffi::ctx_load_verify_locations(&mut core.ctx, None, capath.as_ref())
+        if capath.is_some()
+            && !ffi::ctx_load_verify_locations(&queue, &mut core.ctx, None, capath.as_ref())
         {
-            return Err(file_error(table));
+            return Err(Error::from_file_call(queue, table));
         }
         Ok(())
     }
@@ -149,7 +149,7 @@ impl SslContext {
         };
         let strict = !pem && self.profile.der_cadata_strict_eof;
         own_store(ctx, self.profile.mnemonic_table())?;
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         let mut loaded = 0usize;
         let mut hit_eof = false;
         loop {
@@ -163,24 +163,24 @@ impl SslContext {
                 bio.read_der_x509()
             };
             let Some(cert) = cert else { break };
-            if !ffi::ctx_store_add_cert(ctx, &cert) {
-                let err = ffi::err_peek_last();
+            if !ffi::ctx_store_add_cert(&queue, ctx, &cert) {
+                let err = queue.peek_last();
                 let lib = openssl_sys::ERR_GET_LIB(err as _);
                 let reason = openssl_sys::ERR_GET_REASON(err as _);
                 if lib == ERR_LIB_X509 && reason == X509_R_CERT_ALREADY_IN_HASH_TABLE {
-                    ffi::err_clear();
+                    queue.reset();
                 } else {
                     break;
                 }
             }
             loaded += 1;
         }
-        let err = ffi::err_peek_last();
+        let err = queue.peek_last();
         let lib = openssl_sys::ERR_GET_LIB(err as _);
         let reason = openssl_sys::ERR_GET_REASON(err as _);
         let explicit = self.profile.cadata_explicit_errors;
         if loaded == 0 && explicit {
-            ffi::err_clear();
+            queue.discard();
             let msg = if pem {
                 "no start line: cadata does not contain a certificate"
             } else {
@@ -198,10 +198,10 @@ impl SslContext {
         // 3.7 accepts only a load that ended on its end-of-data error; 3.8+ also one that
         // left the queue empty.
         if loaded > 0 && (clean_end || (err == 0 && explicit)) {
-            ffi::err_clear();
+            queue.discard();
             Ok(())
         } else {
-            Err(ssl_error_from_queue(self.profile.mnemonic_table()))
+            Err(Error::from_queue(queue, self.profile.mnemonic_table()))
         }
     }
 
@@ -241,12 +241,12 @@ impl SslContext {
     /// ```
     #[doc(alias = "SSL_CTX_set_default_verify_paths")]
     pub fn set_default_verify_paths(&self) -> Result<()> {
-        ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
         // The bundle is read (if no context read it before) without the context's lock.
         let prepared = store::prepare_default_paths();
         let mut core = self.write();
-        if !store::load_default_paths(&mut core.ctx, prepared) {
-            return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
+        if !store::load_default_paths(&queue, &mut core.ctx, prepared) {
+            return Err(Error::from_queue(queue, self.profile.mnemonic_table()));
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use openssl::ssl::SslVerifyMode;
 
-use super::{Core, SslContext, ssl_error_from_queue};
+use super::{Core, SslContext};
 use crate::constants::{VerifyFlags, VerifyMode, hostflags};
 use crate::error::{Error, Result};
 use crate::{Profile, callbacks, ffi};
@@ -167,9 +167,9 @@ impl SslContext {
         let mut core = self.write();
         let current = ffi::ctx_verify_flags(ffi::builder_ref(&core.ctx));
         let new = flags.bits();
-        ffi::err_clear();
-        if !ffi::ctx_update_verify_flags(&mut core.ctx, current & !new, !current & new) {
-            return Err(ssl_error_from_queue(self.profile.mnemonic_table()));
+        let queue = ffi::ErrQueue::clear();
+        if !ffi::ctx_update_verify_flags(&queue, &mut core.ctx, current & !new, !current & new) {
+            return Err(Error::from_queue(queue, self.profile.mnemonic_table()));
         }
         Ok(())
     }

@@ -199,9 +199,9 @@ impl SslContext {
             (_, v) => v,
         };
         let mut core = self.write();
-        ffi::err_clear();
-        if !ffi::ctx_set_proto_version(&mut core.ctx, bound, raw) {
-            ffi::err_clear();
+        let queue = ffi::ErrQueue::clear();
+        if !ffi::ctx_set_proto_version(&queue, &mut core.ctx, bound, raw) {
+            queue.discard();
             return Err(Error::value(format!(
                 "Unsupported protocol version 0x{:x}",
                 raw as u32
@@ -279,8 +279,8 @@ impl SslContext {
         }
         let mut core = self.write();
         let n = usize::try_from(n).map_err(|_| Error::value("failed to set num tickets."))?;
+        // rust-openssl took the queue into the `ErrorStack` dropped here.
         if core.ctx.set_num_tickets(n).is_err() {
-            ffi::err_clear();
             return Err(Error::value("failed to set num tickets."));
         }
         Ok(())

@@ -422,6 +422,25 @@ impl Error {
         e
     }
 
+    /// `_setSSLError(NULL, 0)` after a failed call: an SSLError from the newest error it
+    /// queued; the queue is left empty.
+    pub(crate) fn from_queue(queue: crate::ffi::ErrQueue, table: MnemonicTable) -> Error {
+        let (code, reason) = queue.last();
+        Error::from_openssl_code(ErrorKind::Ssl, code, reason.as_deref(), None, table)
+    }
+
+    /// After a failed file call: `OSError` from `errno` (no filename) if the call set it,
+    /// else [`Error::from_queue`].
+    pub(crate) fn from_file_call(queue: crate::ffi::ErrQueue, table: MnemonicTable) -> Error {
+        match queue.errno() {
+            0 => Error::from_queue(queue, table),
+            errno => {
+                queue.discard();
+                Error::os(errno, None)
+            }
+        }
+    }
+
     /// An SSLError built the way CPython's `fill_and_set_sslerror` builds it from a packed
     /// OpenSSL error code (0 = none) and an optional explicit text.
     pub(crate) fn from_openssl_code(

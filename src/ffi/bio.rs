@@ -193,14 +193,18 @@ impl<S: Read + Write> TlsStream<S> {
         }
     }
 
-    pub(crate) fn do_handshake(&mut self) -> Result<(), TlsError> {
+    pub(crate) fn do_handshake(&mut self, _queue: &super::ErrQueue) -> Result<(), TlsError> {
         // SAFETY: exclusive access to a live SSL.
         let ret = unsafe { sys::SSL_do_handshake(self.ssl.as_ptr()) };
         self.finish(ret)
     }
 
     /// `SSL_read_ex` into `buf` (not empty), which it initializes up to the returned count.
-    pub(crate) fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> Result<usize, TlsError> {
+    pub(crate) fn read_uninit(
+        &mut self,
+        _queue: &super::ErrQueue,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Result<usize, TlsError> {
         let mut n = 0;
         // SAFETY: exclusive access to a live SSL; OpenSSL writes at most buf.len() bytes.
         let ret = unsafe {
@@ -215,15 +219,23 @@ impl<S: Read + Write> TlsStream<S> {
     }
 
     /// `SSL_read_ex` into `buf` (not empty).
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, TlsError> {
+    pub(crate) fn read(
+        &mut self,
+        _queue: &super::ErrQueue,
+        buf: &mut [u8],
+    ) -> Result<usize, TlsError> {
         // SAFETY: initialized bytes are valid MaybeUninit bytes; nothing uninitialized is
         // written into the slice.
         let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        self.read_uninit(uninit)
+        self.read_uninit(_queue, uninit)
     }
 
     /// `SSL_write_ex` of `buf` (not empty).
-    pub(crate) fn write(&mut self, buf: &[u8]) -> Result<usize, TlsError> {
+    pub(crate) fn write(
+        &mut self,
+        _queue: &super::ErrQueue,
+        buf: &[u8],
+    ) -> Result<usize, TlsError> {
         let mut n = 0;
         // SAFETY: exclusive access to a live SSL; OpenSSL reads buf.len() bytes.
         let ret =
@@ -232,7 +244,10 @@ impl<S: Read + Write> TlsStream<S> {
     }
 
     /// `SSL_shutdown`.
-    pub(crate) fn shutdown(&mut self) -> Result<ShutdownResult, TlsError> {
+    pub(crate) fn shutdown(
+        &mut self,
+        _queue: &super::ErrQueue,
+    ) -> Result<ShutdownResult, TlsError> {
         // SAFETY: exclusive access to a live SSL.
         let ret = unsafe { sys::SSL_shutdown(self.ssl.as_ptr()) };
         if let Some(p) = self.state_mut().panic.take() {

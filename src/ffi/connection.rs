@@ -213,7 +213,7 @@ pub(crate) fn ssl_signature_name(ssl: &SslRef, peer: bool) -> Option<Option<Stri
 }
 
 /// `SSL_verify_client_post_handshake(ssl)`; false on failure (queue left for the caller).
-pub(crate) fn ssl_verify_client_post_handshake(ssl: &mut SslRef) -> bool {
+pub(crate) fn ssl_verify_client_post_handshake(_queue: &super::ErrQueue, ssl: &mut SslRef) -> bool {
     // SAFETY: exclusive access to a live SSL.
     unsafe { SSL_verify_client_post_handshake(ssl.as_ptr()) == 1 }
 }
@@ -253,7 +253,11 @@ pub(crate) fn read_into_spare<E>(
 /// Only for an established connection: nothing is read or written through the BIO unless
 /// an earlier write is still buffered, so no transport error can arise that the caller
 /// would have to collect from the BIO.
-pub(crate) fn ssl_write_empty(ssl: &mut SslRef, ex: bool) -> Result<(), c_int> {
+pub(crate) fn ssl_write_empty(
+    _queue: &super::ErrQueue,
+    ssl: &mut SslRef,
+    ex: bool,
+) -> Result<(), c_int> {
     let buf = [0u8; 1];
     let ret = if ex {
         let mut written = 0usize;
@@ -276,7 +280,11 @@ pub(crate) fn ssl_write_empty(ssl: &mut SslRef, ex: bool) -> Result<(), c_int> {
 ///
 /// OpenSSL accepts any session here; CPython (and pyssl's caller) first checks that the
 /// session came from the same `SSL_CTX`.
-pub(crate) fn ssl_set_session(ssl: &mut SslRef, session: &SslSessionRef) -> bool {
+pub(crate) fn ssl_set_session(
+    _queue: &super::ErrQueue,
+    ssl: &mut SslRef,
+    session: &SslSessionRef,
+) -> bool {
     // SAFETY: exclusive access to a live SSL; SSL_set_session up-refs the session.
     unsafe { sys::SSL_set_session(ssl.as_ptr(), session.as_ptr()) == 1 }
 }
@@ -428,6 +436,7 @@ impl Drop for SslTemplate {
 /// `SSL_new(ctx)` then `SSL_set_cipher_list(ssl, ciphers)`: a connection template, and
 /// whether OpenSSL accepted the cipher list (it installs what it could either way).
 pub(crate) fn ssl_template(
+    _queue: &super::ErrQueue,
     ctx: &SslContextRef,
     ciphers: &CStr,
 ) -> Result<(SslTemplate, bool), ErrorStack> {
@@ -491,12 +500,8 @@ mod tests {
         assert_eq!(ssl_get_shutdown(&ssl), 0);
         assert!(ssl_shared_ciphers(&ssl).is_none());
         assert!(ssl_current_cipher(&ssl).is_none());
-        assert!(!ssl_verify_client_post_handshake(&mut ssl));
-        sys_clear();
-    }
-
-    fn sys_clear() {
-        // SAFETY: no arguments.
-        unsafe { sys::ERR_clear_error() }
+        let queue = super::super::ErrQueue::clear();
+        assert!(!ssl_verify_client_post_handshake(&queue, &mut ssl));
+        queue.discard();
     }
 }

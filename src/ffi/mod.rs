@@ -6,8 +6,9 @@
 //! Conventions:
 //! * functions that mutate an `SSL_CTX` take `&mut SslContextBuilder`, readers take
 //!   `&SslContextRef`; the caller ([`crate::context`]) holds the matching lock;
-//! * functions whose failure CPython classifies from the OpenSSL error queue leave the queue
-//!   as OpenSSL left it; the caller clears it first ([`err_clear`]) and reads it afterwards;
+//! * functions whose failure CPython classifies from the OpenSSL error queue take an
+//!   [`ErrQueue`], the token of a queue cleared for them, and leave the queue as OpenSSL left
+//!   it; the caller reads the failure from the token afterwards, which clears it again;
 //! * declarations openssl-sys lacks are in the `extern` block below with their C signature
 //!   and the OpenSSL version that has them (all exist in 1.1.1 and 3.x).
 
@@ -133,9 +134,84 @@ pub(crate) fn errno_set(value: i32) {
 }
 
 /// `ERR_clear_error()`.
-pub(crate) fn err_clear() {
+fn err_clear() {
     // SAFETY: no arguments; clears this thread's queue.
     unsafe { sys::ERR_clear_error() }
+}
+
+/// This thread's OpenSSL error queue, emptied for one call whose failure CPython classifies
+/// from it. The rule (clear the queue right before such a call, read it right after, then
+/// clear it again) as a value: [`ErrQueue::clear`] empties the queue and gives the token, the
+/// functions in `ffi` that make such a call take `&ErrQueue`, and reading the failure
+/// ([`ErrQueue::last`]) or [`ErrQueue::discard`] consumes the token and leaves the queue
+/// empty. Not `Send`: the queue is the thread's.
+pub(crate) struct ErrQueue {
+    _thread: std::marker::PhantomData<*const ()>,
+}
+
+impl ErrQueue {
+    /// Empty the queue before a call whose failure is classified.
+    pub(crate) fn clear() -> ErrQueue {
+        err_clear();
+        ErrQueue {
+            _thread: std::marker::PhantomData,
+        }
+    }
+
+    /// The queue as a call made outside pyssl left it (a failure of rust-openssl's stream or
+    /// of another crate's connection, classified afterwards): not cleared.
+    pub(crate) fn as_left() -> ErrQueue {
+        ErrQueue {
+            _thread: std::marker::PhantomData,
+        }
+    }
+
+    /// [`ErrQueue::clear`], and the C `errno` too: before a call that reads a file, whose
+    /// failure is an `OSError` when it sets `errno`.
+    pub(crate) fn clear_with_errno() -> ErrQueue {
+        errno_clear();
+        ErrQueue::clear()
+    }
+
+    /// The `errno` the call left.
+    pub(crate) fn errno(&self) -> i32 {
+        errno_get()
+    }
+
+    /// The newest error the call queued (`ERR_peek_last_error`, 0 if none) and its reason
+    /// string; the queue is emptied.
+    pub(crate) fn last(self) -> (u64, Option<String>) {
+        let code = err_peek_last();
+        let reason = if code != 0 {
+            err_reason_string(code)
+        } else {
+            None
+        };
+        err_clear();
+        (code, reason)
+    }
+
+    /// Everything the call queued, oldest first, as rust-openssl's `ErrorStack`; the queue is
+    /// emptied.
+    pub(crate) fn stack(self) -> openssl::error::ErrorStack {
+        openssl::error::ErrorStack::get()
+    }
+
+    /// Forget what the call queued (its failure is reported without it).
+    pub(crate) fn discard(self) {
+        err_clear();
+    }
+
+    /// Empty the queue again in the middle of the call, where OpenSSL's own version of it
+    /// clears (or CPython forgets an error it tolerates); the token stays for what follows.
+    pub(crate) fn reset(&self) {
+        err_clear();
+    }
+
+    /// The newest queued error (`ERR_peek_last_error`, 0 if none), left queued.
+    pub(crate) fn peek_last(&self) -> u64 {
+        err_peek_last()
+    }
 }
 
 /// `ERR_peek_last_error()`: the newest queued code, 0 if none.
@@ -216,7 +292,12 @@ pub(crate) fn ctx_verify_flags(ctx: &SslContextRef) -> u64 {
 }
 
 /// Clear then set verify flags on the ctx's param; false if OpenSSL refused.
-pub(crate) fn ctx_update_verify_flags(ctx: &mut SslContextBuilder, clear: u64, set: u64) -> bool {
+pub(crate) fn ctx_update_verify_flags(
+    _queue: &ErrQueue,
+    ctx: &mut SslContextBuilder,
+    clear: u64,
+    set: u64,
+) -> bool {
     // SAFETY: exclusive access to a live SSL_CTX; the param belongs to it.
     unsafe {
         let param = sys::SSL_CTX_get0_param(ctx.as_ptr());
@@ -250,6 +331,7 @@ pub(crate) fn ctx_proto_version(ctx: &SslContextRef, bound: VersionBound) -> i32
 
 /// `SSL_CTX_set_min_proto_version` / `..._max_...`; false if OpenSSL refused.
 pub(crate) fn ctx_set_proto_version(
+    _queue: &ErrQueue,
     ctx: &mut SslContextBuilder,
     bound: VersionBound,
     version: i32,
@@ -387,7 +469,7 @@ pub(crate) fn ctx_session_stat(ctx: &SslContextRef, op: c_int) -> i64 {
 }
 
 /// `SSL_CTX_set1_groups(ctx, &nid, 1)`; false on failure (queue left for the caller).
-pub(crate) fn ctx_set1_group(ctx: &mut SslContextBuilder, nid: c_int) -> bool {
+pub(crate) fn ctx_set1_group(_queue: &ErrQueue, ctx: &mut SslContextBuilder, nid: c_int) -> bool {
     let mut list = [nid];
     // SAFETY: SET_GROUPS reads `larg` ints from the array, which lives across the call.
     unsafe {
@@ -420,6 +502,7 @@ pub(crate) fn obj_nid2ln(nid: c_int) -> Option<String> {
 
 /// `SSL_CTX_load_verify_locations`; false on failure (errno and queue left for the caller).
 pub(crate) fn ctx_load_verify_locations(
+    _queue: &ErrQueue,
     ctx: &mut SslContextBuilder,
     cafile: Option<&CString>,
     capath: Option<&CString>,
@@ -438,13 +521,21 @@ pub(crate) fn ctx_set_default_verify_paths(ctx: &mut SslContextBuilder) -> bool 
 }
 
 /// `SSL_CTX_use_certificate_chain_file` (PEM).
-pub(crate) fn ctx_use_certificate_chain_file(ctx: &mut SslContextBuilder, file: &CString) -> bool {
+pub(crate) fn ctx_use_certificate_chain_file(
+    _queue: &ErrQueue,
+    ctx: &mut SslContextBuilder,
+    file: &CString,
+) -> bool {
     // SAFETY: exclusive ctx access; file is NUL-terminated and outlives the call.
     unsafe { sys::SSL_CTX_use_certificate_chain_file(ctx.as_ptr(), file.as_ptr()) == 1 }
 }
 
 /// `SSL_CTX_use_PrivateKey_file(ctx, file, SSL_FILETYPE_PEM)`.
-pub(crate) fn ctx_use_private_key_file(ctx: &mut SslContextBuilder, file: &CString) -> bool {
+pub(crate) fn ctx_use_private_key_file(
+    _queue: &ErrQueue,
+    ctx: &mut SslContextBuilder,
+    file: &CString,
+) -> bool {
     // SAFETY: as above.
     unsafe {
         sys::SSL_CTX_use_PrivateKey_file(ctx.as_ptr(), file.as_ptr(), sys::SSL_FILETYPE_PEM) == 1
@@ -505,6 +596,7 @@ pub(crate) fn ctx_current_slot(ctx: &SslContextRef) -> CertSlot {
 /// certificate added to the leaf's slot. False at the first step OpenSSL refuses, with the
 /// reason queued (what was done before stays done, as there).
 pub(crate) fn ctx_use_certificate_and_chain(
+    _queue: &ErrQueue,
     ctx: &mut SslContextBuilder,
     leaf: &X509Ref,
     chain: &[X509],
@@ -526,6 +618,7 @@ pub(crate) fn ctx_use_certificate_and_chain(
 
 /// `SSL_CTX_use_PrivateKey`.
 pub(crate) fn ctx_use_private_key(
+    _queue: &ErrQueue,
     ctx: &mut SslContextBuilder,
     key: &openssl::pkey::PKeyRef<openssl::pkey::Private>,
 ) -> bool {
@@ -569,7 +662,7 @@ pub(crate) fn ctx_set_security_level(ctx: &mut SslContextBuilder, level: c_int) 
 }
 
 /// `SSL_CTX_check_private_key`.
-pub(crate) fn ctx_check_private_key(ctx: &SslContextRef) -> bool {
+pub(crate) fn ctx_check_private_key(_queue: &ErrQueue, ctx: &SslContextRef) -> bool {
     // SAFETY: reads the ctx's certificate and key.
     unsafe { sys::SSL_CTX_check_private_key(ctx.as_ptr()) == 1 }
 }
@@ -643,7 +736,11 @@ impl Drop for MemBio<'_> {
 
 /// `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cert)`; false on failure, with the
 /// queue left for the caller (CPython ignores CERT_ALREADY_IN_HASH_TABLE).
-pub(crate) fn ctx_store_add_cert(ctx: &mut SslContextBuilder, cert: &X509Ref) -> bool {
+pub(crate) fn ctx_store_add_cert(
+    _queue: &ErrQueue,
+    ctx: &mut SslContextBuilder,
+    cert: &X509Ref,
+) -> bool {
     // SAFETY: exclusive ctx access; the store belongs to the ctx; add_cert up-refs cert.
     unsafe {
         sys::X509_STORE_add_cert(sys::SSL_CTX_get_cert_store(ctx.as_ptr()), cert.as_ptr()) == 1

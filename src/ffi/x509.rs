@@ -339,6 +339,7 @@ pub(crate) enum DhFileError {
 /// `errno` after the read *and the `fclose`* decides first: set, it is the error (glibc 2.43's
 /// `fclose` of `/dev/zero` leaves `ESPIPE`; 2.36's leaves nothing).
 pub(crate) fn read_dh_params(
+    _queue: &super::ErrQueue,
     file: std::fs::File,
 ) -> Result<openssl::dh::Dh<openssl::pkey::Params>, DhFileError> {
     let bio = match file_bio(file) {
@@ -392,8 +393,12 @@ mod tests {
             PemFileError::Decode
         );
         let zero = std::fs::File::open("/dev/zero").unwrap();
-        assert!(matches!(read_dh_params(zero), Err(DhFileError::Decode)));
-        crate::ffi::err_clear();
+        let queue = crate::ffi::ErrQueue::clear();
+        assert!(matches!(
+            read_dh_params(&queue, zero),
+            Err(DhFileError::Decode)
+        ));
+        queue.discard();
         let mut cert = X509::builder().unwrap();
         let san = openssl::x509::extension::SubjectAlternativeName::new()
             .email("a@b")

@@ -3,7 +3,6 @@
 //! ([`apply_profile_defaults`]), remembered so that [`ssl_error`](crate::ssl_error) names the
 //! failures of its connections as that release does.
 
-use openssl::error::ErrorStack;
 use openssl::ssl::{SslContextBuilder, SslVerifyMode};
 
 use crate::constants::{Options, Purpose, VerifyFlags, hostflags};
@@ -67,24 +66,22 @@ pub fn apply_profile_defaults(
         current & !(options.bits() | baseline),
         options.bits(),
     );
-    ffi::err_clear();
+    let queue = ffi::ErrQueue::clear();
     // A preset's version bounds (`mozilla_modern_v5`: TLS 1.3 at least) go; the profile's
     // minimum, if it has one, comes back with the constructor's defaults.
-    ffi::ctx_set_proto_version(builder, VersionBound::Minimum, 0);
-    ffi::ctx_set_proto_version(builder, VersionBound::Maximum, 0);
+    ffi::ctx_set_proto_version(&queue, builder, VersionBound::Minimum, 0);
+    ffi::ctx_set_proto_version(&queue, builder, VersionBound::Maximum, 0);
     // The builders this is for are version-flexible (`SslMethod::tls*()`).
     set_new_context_defaults(builder, profile, true)?;
     let keep_openssl_list = profile.constructor_cipher_string().is_none();
+    let queue = ffi::ErrQueue::clear();
     if !ffi::ctx_reset_preset_extras(builder, keep_openssl_list) {
-        return Err(Error::from_stack(
-            &ErrorStack::get(),
-            profile.mnemonic_table(),
-        ));
+        return Err(Error::from_stack(&queue.stack(), profile.mnemonic_table()));
     }
     // 3.13 adds its flags for both purposes.
     let flags = VerifyFlags::X509_TRUSTED_FIRST | profile.default_context_verify_flags;
     let current = ffi::ctx_verify_flags(ffi::builder_ref(builder));
-    ffi::ctx_update_verify_flags(builder, current & !flags.bits(), flags.bits());
+    ffi::ctx_update_verify_flags(&queue, builder, current & !flags.bits(), flags.bits());
     ffi::ctx_set_hostflags(builder, hostflags::NO_PARTIAL_WILDCARDS);
     ffi::ctx_set_post_handshake_auth(builder, false);
     let mode = if client {
