@@ -6,7 +6,8 @@
 
 mod common;
 
-use pyssl::{MemoryBio, PROTOCOL_TLS_CLIENT, Profile, SslContext};
+use common::{PY_TO_JSON, py_to_json};
+use pyssl::{MemoryBio, PROTOCOL_TLS_CLIENT, Profile, ServerHostname, SslContext};
 use serde_json::{Value, json};
 
 const SCRIPT: &str = r#"
@@ -18,7 +19,7 @@ for h in json.load(sys.stdin):
         obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname=h)
         out.append({"value": obj.server_hostname})
     except Exception as e:
-        out.append({"error": [type(e).__name__, str(e)]})
+        out.append({"error": [type(e).__name__, str(e), to_json(e.args)]})
 print(json.dumps(out))
 "#;
 
@@ -86,7 +87,7 @@ fn ours(profile: Profile, names: &[String]) -> (Vec<Value>, usize) {
                     if e.python_str().starts_with("pyssl does not implement") {
                         unsupported += 1;
                     }
-                    json!({"error": [e.python_type(), e.python_str()]})
+                    json!({"error": [e.python_type(), e.python_str(), py_to_json(&e.args())]})
                 }
             }
         })
@@ -102,7 +103,7 @@ fn server_hostname_encodes_as_each_release() {
         let Some(oracle) = common::oracle_for(&profile) else {
             continue;
         };
-        let python = oracle.run_json(SCRIPT, &[], &input);
+        let python = oracle.run_json(&format!("{PY_TO_JSON}{SCRIPT}"), &[], &input);
         let python = python.as_array().expect("a list of answers");
         let (rust, unsupported) = ours(profile, &names);
         assert_eq!(python.len(), rust.len());
@@ -128,6 +129,100 @@ fn server_hostname_encodes_as_each_release() {
             profile.release(),
             differences.len(),
             differences.join("\n")
+        );
+    }
+}
+
+/// The other codec failures CPython raises on the way: a `bytes` server name that is not
+/// ASCII, ALPN names that are not ASCII (the ASCII codec reports a whole run of such
+/// characters), and a PEM body that is not ASCII: type, text, the five arguments and the
+/// attributes.
+const CODECS: &str = r#"
+import json, ssl, sys
+cases = json.load(sys.stdin)
+ctx = ssl.create_default_context()
+def attempt(kind, value):
+    try:
+        if kind == "hostname":
+            ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname=bytes.fromhex(value))
+        elif kind == "alpn":
+            ctx.set_alpn_protocols(value)
+        else:
+            ssl.PEM_cert_to_DER_cert(value)
+        return None
+    except UnicodeError as e:
+        return [type(e).__name__, str(e), to_json(e.args), e.encoding, e.start, e.end, e.reason]
+print(json.dumps([attempt(k, v) for k, v in cases]))
+"#;
+
+#[test]
+fn codec_errors_carry_pythons_arguments() {
+    let pem = |body: &str| format!("{}\n{body}\n{}\n", pyssl::PEM_HEADER, pyssl::PEM_FOOTER);
+    let cases = [
+        json!(["hostname", "68ff7374"]),
+        json!(["hostname", "80ff"]),
+        json!(["alpn", ["h2", "\u{e9}"]]),
+        json!(["alpn", ["x\u{e9}\u{e8}y", "h2"]]),
+        json!(["alpn", ["\u{1F600}"]]),
+        json!(["pem", pem("QUJD\u{e9}\u{4e2d}RA==")]),
+        json!(["pem", pem("\u{e9}")]),
+    ];
+    let input = Value::from(cases.to_vec()).to_string();
+    for profile in common::compared_profiles() {
+        let Some(oracle) = common::oracle_for(&profile) else {
+            continue;
+        };
+        let python = oracle.run_json(&format!("{PY_TO_JSON}{CODECS}"), &[], &input);
+        let ctx = SslContext::with_profile(PROTOCOL_TLS_CLIENT, profile).unwrap();
+        let ours: Vec<Value> = cases
+            .iter()
+            .map(|case| {
+                let value = &case[1];
+                let result = match case[0].as_str().unwrap() {
+                    "hostname" => {
+                        let bytes: Vec<u8> = (0..value.as_str().unwrap().len())
+                            .step_by(2)
+                            .map(|i| {
+                                u8::from_str_radix(&value.as_str().unwrap()[i..i + 2], 16).unwrap()
+                            })
+                            .collect();
+                        ServerHostname::Bytes(&bytes).encode(profile).map(|_| ())
+                    }
+                    "alpn" => {
+                        let names: Vec<&str> = value
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v.as_str().unwrap())
+                            .collect();
+                        ctx.set_alpn_protocols(&names)
+                    }
+                    _ => pyssl::certificate::pem_cert_to_der_cert_as(
+                        value.as_str().unwrap(),
+                        profile,
+                    )
+                    .map(|_| ()),
+                };
+                match result {
+                    Ok(()) => Value::Null,
+                    Err(e) => json!([
+                        e.python_type(),
+                        e.python_str(),
+                        py_to_json(&e.args()),
+                        e.encoding(),
+                        e.start(),
+                        e.end(),
+                        e.reason()
+                    ]),
+                }
+            })
+            .collect();
+        assert_eq!(Value::from(ours), python, "CPython {}", profile.release());
+        assert!(python.as_array().unwrap().iter().all(|v| !v.is_null()));
+        println!(
+            "CPython {}: {} codec failures, same arguments",
+            profile.release(),
+            cases.len()
         );
     }
 }

@@ -130,26 +130,21 @@ pub fn pem_cert_to_der_cert_as(pem: &str, profile: crate::Profile) -> Result<Vec
     // Python's s[len(H):-len(F)] is empty when header and footer overlap ("-----").
     let end = stripped.len() - PEM_FOOTER.len();
     let body = stripped.get(PEM_HEADER.len()..end).unwrap_or("");
-    if let Some((start, first)) = body.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+    if let Some(start) = body.chars().position(|c| !c.is_ascii()) {
+        // The ASCII codec reports the whole run of characters it cannot encode.
         let run = body
             .chars()
             .skip(start)
             .take_while(|c| !c.is_ascii())
             .count();
         let reason = "ordinal not in range(128)";
-        let message = if run == 1 {
-            let code = u32::from(first);
-            let shown = match code {
-                0..=0xff => format!("\\x{code:02x}"),
-                0x100..=0xffff => format!("\\u{code:04x}"),
-                _ => format!("\\U{code:08x}"),
-            };
-            format!("'ascii' codec can't encode character '{shown}' in position {start}: {reason}")
-        } else {
-            let last = start + run - 1;
-            format!("'ascii' codec can't encode characters in position {start}-{last}: {reason}")
-        };
-        return Err(Error::unicode("UnicodeEncodeError", message));
+        return Err(Error::unicode_encode(
+            "ascii",
+            body,
+            start,
+            start + run,
+            reason,
+        ));
     }
     base64_decode(body.as_bytes(), profile.base64_ignores_inner_padding)
 }

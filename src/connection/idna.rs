@@ -308,28 +308,8 @@ fn error(style: IdnaErrors, input: &[char], f: Failure, offset: usize) -> Error 
         ),
         IdnaErrors::Bare => Error::unicode("UnicodeError", f.legacy),
         IdnaErrors::Positional => {
-            let (start, end) = (offset + f.start, offset + f.end);
-            let message = if start < input.len() && end == start + 1 {
-                let n = input[start] as u32;
-                let shown = if n <= 0xff {
-                    format!("\\x{n:02x}")
-                } else if n <= 0xffff {
-                    format!("\\u{n:04x}")
-                } else {
-                    format!("\\U{n:08x}")
-                };
-                format!(
-                    "'idna' codec can't encode character '{shown}' in position {start}: {}",
-                    f.reason
-                )
-            } else {
-                format!(
-                    "'idna' codec can't encode characters in position {start}-{}: {}",
-                    end.saturating_sub(1),
-                    f.reason
-                )
-            };
-            Error::unicode("UnicodeEncodeError", message).with_reason(f.reason)
+            let object: String = input.iter().collect();
+            Error::unicode_encode("idna", &object, offset + f.start, offset + f.end, &f.reason)
         }
     }
 }

@@ -106,14 +106,13 @@ impl ServerHostname<'_> {
             ServerHostname::Str(s) => idna::encode(s, &profile),
             ServerHostname::Bytes(b) => match b.iter().position(|&x| x >= 0x80) {
                 None => Ok(b.iter().map(|&x| x as char).collect()),
-                Some(i) => Err(Error::unicode(
-                    "UnicodeDecodeError",
-                    format!(
-                        "'ascii' codec can't decode byte 0x{:02x} in position {i}: ordinal not in range(128)",
-                        b[i]
-                    ),
-                )
-                .with_reason("ordinal not in range(128)")),
+                Some(i) => Err(Error::unicode_decode(
+                    "ascii",
+                    b,
+                    i,
+                    i + 1,
+                    "ordinal not in range(128)",
+                )),
             },
         }
     }

@@ -450,16 +450,16 @@ impl SslContext {
     pub fn set_alpn_protocols(&self, protocols: &[&str]) -> Result<()> {
         let mut wire = Vec::new();
         for p in protocols {
-            if let Some((i, c)) = p.char_indices().find(|(_, c)| !c.is_ascii()) {
-                let pos = p[..i].chars().count();
-                return Err(Error::unicode(
-                    "UnicodeEncodeError",
-                    format!(
-                        "'ascii' codec can't encode character {} in position {pos}: ordinal not in range(128)",
-                        py_repr_char(c)
-                    ),
-                )
-                .with_reason("ordinal not in range(128)"));
+            if let Some(start) = p.chars().position(|c| !c.is_ascii()) {
+                // The ASCII codec reports the whole run of characters it cannot encode.
+                let run = p.chars().skip(start).take_while(|c| !c.is_ascii()).count();
+                return Err(Error::unicode_encode(
+                    "ascii",
+                    p,
+                    start,
+                    start + run,
+                    "ordinal not in range(128)",
+                ));
             }
             if p.is_empty() || p.len() > 255 {
                 return Err(Error::ssl_single(
@@ -665,18 +665,6 @@ impl SslContext {
                     .collect(),
             )
         })
-    }
-}
-
-/// Python's `repr()` of one character, as in UnicodeEncodeError messages (`'\xe9'`).
-fn py_repr_char(c: char) -> String {
-    let n = c as u32;
-    if n < 0x100 {
-        format!("'\\x{n:02x}'")
-    } else if n < 0x10000 {
-        format!("'\\u{n:04x}'")
-    } else {
-        format!("'\\U{n:08x}'")
     }
 }
 

@@ -226,6 +226,18 @@ struct Inner {
     /// The text after `[LIB: REASON] ` of an error built from OpenSSL's queue (to rename it
     /// with another mnemonic table).
     errstr: Option<String>,
+    /// A codec's `UnicodeEncodeError`/`UnicodeDecodeError`: what, besides `reason`, its five
+    /// arguments hold.
+    codec: Option<Box<CodecFailure>>,
+}
+
+/// `exc.encoding`, `exc.object`, `exc.start` and `exc.end` of a codec's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CodecFailure {
+    encoding: String,
+    object: crate::pyvalue::PyValue,
+    start: usize,
+    end: usize,
 }
 
 /// The crate's `Result`.
@@ -247,6 +259,7 @@ impl Error {
             class_override: None,
             openssl_code: None,
             errstr: None,
+            codec: None,
         }))
     }
 
@@ -317,13 +330,110 @@ impl Error {
                 (start + n, reason)
             }
         };
-        let what = if end - start == 1 {
-            format!("byte 0x{:02x} in position {start}", bytes[start])
-        } else {
-            format!("bytes in position {start}-{}", end - 1)
+        Error::unicode_decode("utf-8", bytes, start, end, reason)
+    }
+
+    /// `UnicodeEncodeError(encoding, object, start, end, reason)` as a codec raises it for the
+    /// characters `start..end` of `object`, with the text CPython's `str()` gives it.
+    ///
+    /// ```python
+    /// "h\xe9".encode("ascii")   # 'ascii' codec can't encode character '\xe9' in position 1: ...
+    /// ```
+    /// ```
+    /// let e = pyssl::Error::unicode_encode("ascii", "hé", 1, 2, "ordinal not in range(128)");
+    /// assert_eq!(
+    ///     e.python_str(),
+    ///     "'ascii' codec can't encode character '\\xe9' in position 1: ordinal not in range(128)"
+    /// );
+    /// assert_eq!(e.args().python_repr(), "('ascii', 'hé', 1, 2, 'ordinal not in range(128)')");
+    /// ```
+    pub fn unicode_encode(
+        encoding: &str,
+        object: &str,
+        start: usize,
+        end: usize,
+        reason: &str,
+    ) -> Error {
+        let single = (end == start + 1)
+            .then(|| object.chars().nth(start))
+            .flatten();
+        let message = match single {
+            Some(c) => {
+                let n = u32::from(c);
+                let shown = match n {
+                    0..=0xff => format!("\\x{n:02x}"),
+                    0x100..=0xffff => format!("\\u{n:04x}"),
+                    _ => format!("\\U{n:08x}"),
+                };
+                format!(
+                    "'{encoding}' codec can't encode character '{shown}' in position {start}: {reason}"
+                )
+            }
+            None => format!(
+                "'{encoding}' codec can't encode characters in position {start}-{}: {reason}",
+                end.wrapping_sub(1) as isize
+            ),
         };
-        let message = format!("'utf-8' codec can't decode {what}: {reason}");
-        Error::unicode_with_reason("UnicodeDecodeError", message, reason)
+        Error::codec(
+            "UnicodeEncodeError",
+            message,
+            CodecFailure {
+                encoding: encoding.to_string(),
+                object: crate::pyvalue::PyValue::Str(object.to_string()),
+                start,
+                end,
+            },
+            reason,
+        )
+    }
+
+    /// `UnicodeDecodeError(encoding, object, start, end, reason)` as a codec raises it for the
+    /// bytes `start..end` of `object`, with the text CPython's `str()` gives it.
+    ///
+    /// ```python
+    /// b"\x30\x82".decode("ascii")   # 'ascii' codec can't decode byte 0x82 in position 1: ...
+    /// ```
+    /// ```
+    /// let e = pyssl::Error::unicode_decode("ascii", b"\x30\x82", 1, 2, "ordinal not in range(128)");
+    /// assert_eq!(
+    ///     e.python_str(),
+    ///     "'ascii' codec can't decode byte 0x82 in position 1: ordinal not in range(128)"
+    /// );
+    /// assert_eq!(e.args().python_repr(), "('ascii', b'0\\x82', 1, 2, 'ordinal not in range(128)')");
+    /// ```
+    pub fn unicode_decode(
+        encoding: &str,
+        object: &[u8],
+        start: usize,
+        end: usize,
+        reason: &str,
+    ) -> Error {
+        let message = match object.get(start) {
+            Some(b) if end == start + 1 => format!(
+                "'{encoding}' codec can't decode byte 0x{b:02x} in position {start}: {reason}"
+            ),
+            _ => format!(
+                "'{encoding}' codec can't decode bytes in position {start}-{}: {reason}",
+                end.wrapping_sub(1) as isize
+            ),
+        };
+        Error::codec(
+            "UnicodeDecodeError",
+            message,
+            CodecFailure {
+                encoding: encoding.to_string(),
+                object: crate::pyvalue::PyValue::Bytes(object.to_vec()),
+                start,
+                end,
+            },
+            reason,
+        )
+    }
+
+    fn codec(class: &'static str, message: String, failure: CodecFailure, reason: &str) -> Error {
+        let mut e = Error::unicode_with_reason(class, message, reason);
+        e.0.codec = Some(Box::new(failure));
+        e
     }
 
     /// A `UnicodeError` subclass named `class` whose `exc.reason` is `reason`
@@ -570,7 +680,8 @@ impl Error {
     /// `exc.args`: `(errno, strerror)` for an `OSError` or `SSLError` raised with two
     /// arguments (an SSL error's text without CPython's `(_ssl.c:NNNN)` suffix; an
     /// `OSError`'s filename is not among them, as in Python), `(message,)` otherwise.
-    /// `UnicodeError`s give `(message,)` rather than Python's five-tuple.
+    /// A codec's `UnicodeEncodeError`/`UnicodeDecodeError` gives its five arguments
+    /// `(encoding, object, start, end, reason)`.
     ///
     /// ```python
     /// except ssl.SSLError as e: e.args   # (1, '[SSL: CERTIFICATE_VERIFY_FAILED] ...')
@@ -581,6 +692,15 @@ impl Error {
     /// ```
     pub fn args(&self) -> crate::pyvalue::PyValue {
         use crate::pyvalue::PyValue;
+        if let Some(c) = &self.0.codec {
+            return PyValue::Tuple(vec![
+                PyValue::Str(c.encoding.clone()),
+                c.object.clone(),
+                PyValue::Int(c.start as i128),
+                PyValue::Int(c.end as i128),
+                PyValue::Str(self.0.reason.clone().unwrap_or_default()),
+            ]);
+        }
         let text = PyValue::Str(self.0.message.clone());
         match self.strerror() {
             Some(_) => PyValue::Tuple(vec![PyValue::Int(self.0.errno.unwrap_or(0).into()), text]),
@@ -595,6 +715,26 @@ impl Error {
             && !self.0.single_arg
             && (self.0.kind.is_ssl_error() || self.0.kind == ErrorKind::Os);
         two_args.then_some(self.0.message.as_str())
+    }
+
+    /// `exc.encoding` of a codec's `UnicodeEncodeError`/`UnicodeDecodeError` (`"ascii"`).
+    pub fn encoding(&self) -> Option<&str> {
+        self.0.codec.as_ref().map(|c| c.encoding.as_str())
+    }
+
+    /// `exc.object` of a codec's error: the `str` or `bytes` it failed on.
+    pub fn object(&self) -> Option<&crate::pyvalue::PyValue> {
+        self.0.codec.as_ref().map(|c| &c.object)
+    }
+
+    /// `exc.start` of a codec's error: the first position that failed.
+    pub fn start(&self) -> Option<usize> {
+        self.0.codec.as_ref().map(|c| c.start)
+    }
+
+    /// `exc.end` of a codec's error: the position after the last that failed.
+    pub fn end(&self) -> Option<usize> {
+        self.0.codec.as_ref().map(|c| c.end)
     }
 
     /// `exc.library`: the library mnemonic (`"SSL"`, `"PEM"`, `"X509"`, ...) or `None`.
