@@ -12,14 +12,11 @@ Every close by a peer is a half-close followed by draining (or a plain close whe
 left unread), so the side under test sees what the peer sent, never a timing-dependent reset.
 """
 import json, random, re, socket, ssl, sys, threading
-SUFFIX = re.compile(r" \(_ssl\.c:\d+\)$")
 MB = 1 << 20
 TIMEOUT = 20
 
 def err(e):
-    return {"type": type(e).__name__, "str": SUFFIX.sub("", str(e)),
-            "errno": e.errno if isinstance(e, OSError) else None,
-            "library": getattr(e, "library", None), "reason": getattr(e, "reason", None)}
+    return describe(e)  # oracle/describe.py, which the tests put first
 
 def garbage(n, seed=1):
     return random.Random(seed).randbytes(n)

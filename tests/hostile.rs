@@ -30,18 +30,13 @@ use serde_json::{Value, json};
 
 /// Each scenario is a list of steps on one context; each step answers a value or
 /// `{"error": ...}`. The Rust twin is [`run_step`].
-const HOSTILE_PY: &str = r#"
+const HOSTILE_PY: &str = concat!(
+    include_str!("../oracle/describe.py"),
+    r#"
 import json, re, ssl, sys
-SUFFIX = re.compile(r" \(_ssl\.c:\d+\)$")
 
 def err(e):
-    return {"error": {
-        "type": type(e).__name__,
-        "str": SUFFIX.sub("", str(e)),
-        "errno": e.errno if isinstance(e, OSError) else None,
-        "library": getattr(e, "library", None),
-        "reason": getattr(e, "reason", None),
-    }}
+    return {"error": describe(e)}
 
 def P(v):
     if isinstance(v, str) and v.startswith("hex:"):
@@ -186,18 +181,13 @@ for scenario in json.load(sys.stdin):
             out.append(err(e))
     answers.append(out)
 json.dump(answers, sys.stdout)
-"#;
+"#
+);
 
 // -- the scenario language, pyssl side ------------------------------------------------------------
 
 fn err(e: &Error) -> Value {
-    json!({"error": {
-        "type": e.python_type(),
-        "str": e.python_str(),
-        "errno": e.errno(),
-        "library": e.library(),
-        "reason": e.reason(),
-    }})
+    json!({"error": common::describe(e)})
 }
 
 fn path(v: &Value) -> Option<PathBuf> {
@@ -1001,7 +991,10 @@ small_per_profile! {
 // -- hostile peers --------------------------------------------------------------------------------
 
 /// Misbehaving peers, and CPython as the side under test against them.
-const PEERS_PY: &str = include_str!("../oracle/hostile_peers.py");
+const PEERS_PY: &str = concat!(
+    include_str!("../oracle/describe.py"),
+    include_str!("../oracle/hostile_peers.py")
+);
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -1014,16 +1007,6 @@ fn python(o: &common::Oracle, args: &[&str]) -> Command {
         .stdin(Stdio::null())
         .stderr(Stdio::inherit());
     cmd
-}
-
-fn conn_err(e: &Error) -> Value {
-    json!({
-        "type": e.python_type(),
-        "str": e.python_str(),
-        "errno": e.errno(),
-        "library": e.library(),
-        "reason": e.reason(),
-    })
 }
 
 fn ctx_state(c: &SslContext) -> Value {
@@ -1042,7 +1025,7 @@ fn read_all<S: Read + Write>(s: &mut pyssl::SslSocket<S>) -> Value {
         match s.recv(65536) {
             Ok(chunk) if chunk.is_empty() => return json!(n),
             Ok(chunk) => n += chunk.len(),
-            Err(e) => return conn_err(&e),
+            Err(e) => return common::describe(&e),
         }
     }
 }
@@ -1057,7 +1040,7 @@ fn pyssl_client(profile: Profile, certdir: &Path, port: u16) -> Value {
     sock.set_write_timeout(Some(TIMEOUT)).unwrap();
     let mut out = json!({});
     match ctx.wrap_socket(sock, false, Some("localhost")) {
-        Err(e) => out["handshake"] = conn_err(&e),
+        Err(e) => out["handshake"] = common::describe(&e),
         Ok(mut s) => {
             out["handshake"] = Value::Null;
             out["version"] = json!(s.version());
@@ -1082,7 +1065,7 @@ fn pyssl_server(profile: Profile, certdir: &Path, listener: &TcpListener) -> Val
     };
     let mut out = json!({});
     match ctx.wrap_socket_with(sock, opts) {
-        Err(e) => out["handshake"] = conn_err(&e),
+        Err(e) => out["handshake"] = common::describe(&e),
         Ok(mut s) => {
             out["handshake"] = Value::Null;
             out["version"] = json!(s.version());

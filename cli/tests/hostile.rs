@@ -15,7 +15,10 @@ use std::process::{Command, Output, Stdio};
 use pyssl_testsupport::certs::{self, Serial, Spec, Usage};
 use serde_json::{Value, json};
 
-const PEERS_PY: &str = include_str!("../../oracle/hostile_peers.py");
+const PEERS_PY: &str = concat!(
+    include_str!("../../oracle/describe.py"),
+    include_str!("../../oracle/hostile_peers.py")
+);
 /// The CLI's default profile, and the CPython it is compared with.
 const VERSION: &str = "3.13";
 /// The profile of that interpreter (pyenv's 3.13.0), given to every verb.

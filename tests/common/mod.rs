@@ -346,23 +346,7 @@ impl MemoryPair {
 /// suffix, `errno`, `args`, `strerror`, and for SSL errors `library`, `reason`,
 /// `verify_code`, `verify_message`.
 /// Scripts start with it; [`describe`] is pyssl's side.
-pub const DESCRIBE: &str = r#"
-import json, os, re, socket, ssl, sys
-def describe(e):
-    return {
-        "type": type(e).__name__,
-        "str": unsuffixed(str(e)),
-        "errno": e.errno if isinstance(getattr(e, "errno", None), int) else None,
-        "library": getattr(e, "library", None),
-        "reason": getattr(e, "reason", None),
-        "verify_code": getattr(e, "verify_code", None),
-        "verify_message": getattr(e, "verify_message", None),
-        "args": [unsuffixed(a) for a in e.args],
-        "strerror": unsuffixed(e.strerror) if isinstance(e, OSError) else None,
-    }
-def unsuffixed(v):
-    return re.sub(r" \(_ssl\.c:\d+\)$", "", v) if isinstance(v, str) else v
-"#;
+pub const DESCRIBE: &str = include_str!("../../oracle/describe.py");
 
 /// What [`DESCRIBE`]'s `describe(e)` gives for the same exception.
 pub fn describe(e: &pyssl::Error) -> Value {

@@ -34,7 +34,10 @@ use std::process::{Command, Stdio};
 use pyssl::Profile;
 use serde_json::{Value, json};
 
-const SCRIPT: &str = include_str!("../../oracle/handshake_oracle.py");
+const SCRIPT: &str = concat!(
+    include_str!("../../oracle/describe.py"),
+    include_str!("../../oracle/handshake_oracle.py")
+);
 
 fn connections(s: &Value) -> usize {
     if s["resume"].as_bool() == Some(true) {

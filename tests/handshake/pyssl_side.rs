@@ -22,15 +22,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const FLOOD: usize = 64 * 1024 * 1024;
 
 pub fn err(e: &Error) -> Value {
-    json!({
-        "type": e.python_type(),
-        "str": e.python_str(),
-        "errno": e.errno(),
-        "library": e.library(),
-        "reason": e.reason(),
-        "verify_code": e.verify_code(),
-        "verify_message": e.verify_message(),
-    })
+    crate::common::describe(e)
 }
 
 fn version(name: &str) -> TlsVersion {

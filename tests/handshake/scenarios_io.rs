@@ -206,7 +206,8 @@ pub fn add(c: &CertDir, client: &mut Vec<Value>, server: &mut Vec<Value>) {
     let refused = json!({
         "wrap": {"type": "ValueError", "str": "check_hostname requires server_hostname",
                  "errno": null, "library": null, "reason": null, "verify_code": null,
-                 "verify_message": null},
+                 "verify_message": null, "args": ["check_hostname requires server_hostname"],
+                 "strerror": null},
         "handshake": null,
     });
     for cert in ["ec.pem", "other.pem", "unknownca.pem"] {
