@@ -260,19 +260,20 @@ async fn setters_and_unwrap_are_sslsockets() {
     certs::write_pem(&path("key.pem"), &[], Some(&leaf.key));
     certs::write_pem(&path("client.pem"), &[&client.cert], None);
     certs::write_pem(&path("client_key.pem"), &[], Some(&client.key));
+    let ca_file = path("ca.pem");
+    let context = |purpose, profile| {
+        let opts = pyssl::CreateOptions {
+            cafile: Some(&ca_file),
+            profile,
+            ..Default::default()
+        };
+        pyssl::create_default_context_with(purpose, opts).unwrap()
+    };
     for profile in common::compared_profiles() {
         let Some(oracle) = common::oracle_for(&profile) else {
             continue;
         };
-        let server = pyssl::create_default_context_with(
-            Purpose::CLIENT_AUTH,
-            pyssl::CreateOptions {
-                cafile: Some(&path("ca.pem")),
-                profile,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let server = context(Purpose::CLIENT_AUTH, profile);
         server
             .load_cert_chain(path("cert.pem"), Some(&path("key.pem")), None)
             .unwrap();
@@ -321,16 +322,7 @@ async fn setters_and_unwrap_are_sslsockets() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let ragged = tokio::spawn(pyssl_serves(server.clone(), listener, "ragged"));
-        let client_ctx = pyssl::create_default_context_with(
-            Purpose::SERVER_AUTH,
-            pyssl::CreateOptions {
-                cafile: Some(&path("ca.pem")),
-                profile,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let client_ctx = Arc::new(client_ctx);
+        let client_ctx = Arc::new(context(Purpose::SERVER_AUTH, profile));
         let mut tls = pyssl::tokio::open_connection(&client_ctx, "localhost", port)
             .await
             .unwrap();
