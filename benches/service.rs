@@ -8,7 +8,10 @@
 //! rounds of the contender's rate in its round (ratios are taken within a round).
 //!
 //! * `hs`: full TLS 1.3 handshakes per second, `CONCURRENCY` clients in a loop: connect,
-//!   handshake (the client verifies the chain and `localhost`), one byte each way, close.
+//!   handshake (the client verifies the chain and `localhost`), one byte each way,
+//!   close_notify, close.
+//! * `resumed`: the same, each client offering the session (TLS 1.3 ticket) of its previous
+//!   connection; a connection that does not resume fails the run.
 //! * `req`: requests per second over `CONCURRENCY` kept-alive connections: a 1 KiB request,
 //!   a 4 KiB response.
 //! * `bulk`: MiB/s of one connection's 64 MiB server-to-client stream, in 16 KiB writes.
@@ -18,7 +21,7 @@
 //! `SslConnector::builder` given pyssl's settings by `apply_profile_defaults`, so both sides
 //! negotiate the same suite) driven by tokio-openssl.
 //!
-//! `cargo bench -j2 --bench service [-- --quick] [hs] [req] [bulk]`
+//! `cargo bench -j2 --features tokio --bench service [-- --quick] [hs] [resumed] [req] [bulk]`
 
 use std::future::Future;
 use std::io;
@@ -39,8 +42,37 @@ const RESPONSE: usize = 4096;
 const BULK: usize = 64 << 20;
 const CHUNK: usize = 16 << 10;
 
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+/// A session to resume, of either contender.
+#[derive(Clone)]
+enum Session {
+    Pyssl(pyssl::SslSession),
+    Raw(openssl::ssl::SslSession),
+}
+
+/// A connection of either contender.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {
+    fn session(&self) -> Option<Session>;
+    fn reused(&self) -> bool;
+}
+
+impl Io for pyssl::tokio::SslStream<TcpStream> {
+    fn session(&self) -> Option<Session> {
+        pyssl::tokio::SslStream::session(self).map(Session::Pyssl)
+    }
+    fn reused(&self) -> bool {
+        self.session_reused()
+    }
+}
+
+impl Io for tokio_openssl::SslStream<TcpStream> {
+    fn session(&self) -> Option<Session> {
+        self.ssl().session().map(|s| Session::Raw(s.to_owned()))
+    }
+    fn reused(&self) -> bool {
+        self.ssl().session_reused()
+    }
+}
+
 type Stream = Box<dyn Io>;
 type Handshake = Pin<Box<dyn Future<Output = io::Result<Stream>> + Send>>;
 
@@ -83,17 +115,27 @@ impl Side {
         }
     }
 
-    fn connect(&self, tcp: TcpStream) -> Handshake {
+    fn connect(&self, tcp: TcpStream, session: Option<Session>) -> Handshake {
         match self.clone() {
             Side::Pyssl { client, .. } => Box::pin(async move {
-                let tls = pyssl::tokio::connect(&client, tcp, Some("localhost")).await?;
+                let tls = match session {
+                    Some(Session::Pyssl(s)) => {
+                        pyssl::tokio::connect_with_session(&client, tcp, Some("localhost"), &s)
+                            .await?
+                    }
+                    _ => pyssl::tokio::connect(&client, tcp, Some("localhost")).await?,
+                };
                 Ok(Box::new(tls) as Stream)
             }),
             Side::Raw { client, .. } => Box::pin(async move {
-                let ssl = client
+                let mut ssl = client
                     .configure()
                     .and_then(|c| c.into_ssl("localhost"))
                     .map_err(io::Error::other)?;
+                if let Some(Session::Raw(s)) = &session {
+                    // SAFETY: the session comes from a connection of this same connector.
+                    unsafe { ssl.set_session(s) }.map_err(io::Error::other)?;
+                }
                 let mut tls = tokio_openssl::SslStream::new(ssl, tcp).map_err(io::Error::other)?;
                 Pin::new(&mut tls)
                     .connect()
@@ -158,6 +200,7 @@ fn contenders(dir: &Path, key: KeyKind) -> Vec<Side> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Section {
     Handshakes,
+    Resumed,
     Requests,
     Bulk,
 }
@@ -165,7 +208,7 @@ enum Section {
 /// What the server does on one connection of `section`, after its handshake.
 async fn serve(mut tls: Stream, section: Section) -> io::Result<()> {
     match section {
-        Section::Handshakes => {
+        Section::Handshakes | Section::Resumed => {
             let mut b = [0u8; 1];
             tls.read_exact(&mut b).await?;
             tls.write_all(&b).await?;
@@ -236,14 +279,15 @@ fn start_server(sides: &[Side]) -> Vec<[u16; 3]> {
     rx.recv().expect("server started")
 }
 
-async fn connect(side: &Side, port: u16) -> io::Result<Stream> {
+async fn connect(side: &Side, port: u16, session: Option<Session>) -> io::Result<Stream> {
     let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
-    side.connect(tcp).await
+    side.connect(tcp, session).await
 }
 
-/// Handshakes per second: `CONCURRENCY` loops of connect, handshake, a byte each way, close.
-async fn handshakes(side: &Side, port: u16, time: Duration) -> io::Result<f64> {
+/// Handshakes per second: `CONCURRENCY` loops of connect, handshake, a byte each way, close;
+/// `resume`: each offering the session of its previous connection (the first is full).
+async fn handshakes(side: &Side, port: u16, time: Duration, resume: bool) -> io::Result<f64> {
     let start = Instant::now();
     let deadline = start + time;
     let mut loops = tokio::task::JoinSet::new();
@@ -252,10 +296,20 @@ async fn handshakes(side: &Side, port: u16, time: Duration) -> io::Result<f64> {
         loops.spawn(async move {
             let mut done = 0u64;
             let mut b = [1u8; 1];
+            let mut session = None;
             while Instant::now() < deadline {
-                let mut tls = connect(&side, port).await?;
+                let offered = session.is_some();
+                let mut tls = connect(&side, port, session.take()).await?;
                 tls.write_all(&b).await?;
                 tls.read_exact(&mut b).await?;
+                if offered && !tls.reused() {
+                    return Err(io::Error::other("the session was not resumed"));
+                }
+                if resume {
+                    session = tls.session();
+                }
+                // close_notify: a session whose connection ends without one is not resumable.
+                tls.shutdown().await?;
                 done += 1;
             }
             io::Result::Ok(done)
@@ -272,7 +326,7 @@ async fn handshakes(side: &Side, port: u16, time: Duration) -> io::Result<f64> {
 async fn requests(side: &Side, port: u16, time: Duration) -> io::Result<f64> {
     let mut streams = Vec::new();
     for _ in 0..CONCURRENCY {
-        streams.push(connect(side, port).await?);
+        streams.push(connect(side, port, None).await?);
     }
     let start = Instant::now();
     let deadline = start + time;
@@ -298,7 +352,7 @@ async fn requests(side: &Side, port: u16, time: Duration) -> io::Result<f64> {
 
 /// MiB per second of one connection's `BULK` bytes (the handshake is not timed).
 async fn bulk(side: &Side, port: u16) -> io::Result<f64> {
-    let mut tls = connect(side, port).await?;
+    let mut tls = connect(side, port, None).await?;
     let mut buf = vec![0u8; CHUNK];
     let start = Instant::now();
     let mut got = 0;
@@ -330,6 +384,7 @@ fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     let wanted: Vec<Section> = [
         ("hs", Section::Handshakes),
+        ("resumed", Section::Resumed),
         ("req", Section::Requests),
         ("bulk", Section::Bulk),
     ]
@@ -350,7 +405,7 @@ fn main() {
         time.as_secs_f64()
     );
     println!(
-        "{:<5} {:<9} {:>14} {:>14} {:>10}",
+        "{:<8} {:<9} {:>14} {:>14} {:>10}",
         "", "key", "pyssl", "raw", "pyssl/raw"
     );
     let client = tokio::runtime::Builder::new_current_thread()
@@ -379,7 +434,8 @@ fn main() {
                     let (side, port) = (&sides[i], ports[i]);
                     let r = client.block_on(async {
                         match section {
-                            Section::Handshakes => handshakes(side, port[0], time).await,
+                            Section::Handshakes => handshakes(side, port[0], time, false).await,
+                            Section::Resumed => handshakes(side, port[0], time, true).await,
                             Section::Requests => requests(side, port[1], time).await,
                             Section::Bulk => bulk(side, port[2]).await,
                         }
@@ -392,12 +448,13 @@ fn main() {
             }
             let (label, unit) = match section {
                 Section::Handshakes => ("hs", "/s"),
+                Section::Resumed => ("resumed", "/s"),
                 Section::Requests => ("req", "/s"),
                 Section::Bulk => ("bulk", " MiB/s"),
             };
             let shown = |r: f64| format!("{r:.0}{unit}");
             println!(
-                "{label:<5} {key_name:<9} {:>14} {:>14} {:>10.3}",
+                "{label:<8} {key_name:<9} {:>14} {:>14} {:>10.3}",
                 shown(median(rates[0].clone())),
                 shown(median(rates[1].clone())),
                 median(ratios)

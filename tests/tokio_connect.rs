@@ -343,3 +343,91 @@ async fn setters_and_unwrap_are_sslsockets() {
         );
     }
 }
+
+/// Resumption against the same pyssl server: CPython's `wrap_socket(..., session=s)` after a
+/// first connection read its greeting (and with it the TLS 1.3 ticket), and the same offer
+/// with a session of another context.
+const RESUME: &str = r#"
+import socket
+port, ca = json.load(sys.stdin)
+def ctx():
+    return ssl.create_default_context(cafile=ca)
+def connect(c, session=None):
+    s = c.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                      server_hostname="localhost", session=session)
+    s.recv(2)
+    return s
+first_ctx = ctx()
+first = connect(first_ctx)
+session = first.session
+first.close()
+again = connect(first_ctx, session)
+out = {"reused": again.session_reused}
+again.close()
+try:
+    connect(ctx(), session)
+    out["other"] = None
+except ValueError as e:
+    out["other"] = describe(e)
+print(json.dumps(out))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_with_session_resumes_as_wrap_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = certs::self_signed(&Spec::ca("pyssl tokio CA"));
+    let leaf = ca.issue(&Spec::default());
+    let path = |name: &str| dir.path().join(name);
+    certs::write_pem(&path("ca.pem"), &[&ca.cert], None);
+    certs::write_pem(&path("cert.pem"), &[&leaf.cert], None);
+    certs::write_pem(&path("key.pem"), &[], Some(&leaf.key));
+    let port = greeter(&path("cert.pem"), &path("key.pem"));
+    let input = json!([port, path("ca.pem")]).to_string();
+    for profile in common::compared_profiles() {
+        let Some(oracle) = common::oracle_for(&profile) else {
+            continue;
+        };
+        let (script, stdin) = (format!("{DESCRIBE}{RESUME}"), input.clone());
+        let python = tokio::task::spawn_blocking(move || oracle.run_json(&script, &[], &stdin))
+            .await
+            .unwrap();
+        let context = || {
+            let opts = pyssl::CreateOptions {
+                cafile: Some(&path("ca.pem")),
+                profile,
+                ..Default::default()
+            };
+            Arc::new(pyssl::create_default_context_with(Purpose::SERVER_AUTH, opts).unwrap())
+        };
+        let connect = |ctx: Arc<pyssl::SslContext>, session: Option<pyssl::SslSession>| async move {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            let mut tls = match &session {
+                Some(s) => {
+                    pyssl::tokio::connect_with_session(&ctx, tcp, Some("localhost"), s).await?
+                }
+                None => pyssl::tokio::connect(&ctx, tcp, Some("localhost")).await?,
+            };
+            let mut hi = [0u8; 2];
+            tls.read_exact(&mut hi).await?;
+            pyssl::Result::Ok(tls)
+        };
+        let first_ctx = context();
+        let session = connect(first_ctx.clone(), None)
+            .await
+            .unwrap()
+            .session()
+            .unwrap();
+        let again = connect(first_ctx, Some(session.clone())).await.unwrap();
+        let other = match connect(context(), Some(session)).await {
+            Ok(_) => Value::Null,
+            Err(e) => describe(&e),
+        };
+        let ours = json!({"reused": again.session_reused(), "other": other});
+        assert_eq!(ours, python, "CPython {}", profile.release());
+        assert_eq!(python["reused"], json!(true));
+        eprintln!(
+            "CPython {}: resumption and a foreign session, same outcome",
+            profile.release()
+        );
+    }
+}

@@ -329,29 +329,35 @@ enum Op {
 
 /// How a transport's "no data yet" (`io::ErrorKind::WouldBlock` / `TimedOut`) is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Blocking {
+pub(crate) enum ConnKind {
     /// A memory BIO pair ([`SslObject`](super::SslObject)): "no data yet" is OpenSSL's
     /// `SSL_ERROR_WANT_READ`/`WANT_WRITE`, Python's `SSLWantReadError`/`SSLWantWriteError`.
-    NonBlocking,
+    Object,
     /// A blocking socket ([`SslSocket`](super::SslSocket)): "no data yet" can only mean that
     /// the transport's read or write timeout expired, which CPython reports for a socket
     /// with a timeout as `TimeoutError` (`socket.timeout` before 3.10).
-    Blocking,
+    Socket,
+    /// An async transport (`pyssl::tokio::SslStream`): an `SSLObject` whose "no data yet"
+    /// the caller waits on, never shows: it is [`Error::pending`], without classifying.
+    #[cfg(feature = "tokio")]
+    Async,
 }
 
 /// One TLS connection over a transport `S`.
 pub(crate) struct Conn<S> {
     pub(crate) stream: TlsStream<Transport<S>>,
-    blocking: Blocking,
+    kind: ConnKind,
     /// The errors CPython 3.13.2+ leaves on OpenSSL's queue after raising an `ERR_LIB_SYS`
     /// error as `OSError` (see [`Conn::begin`]).
     left_queued: std::sync::Mutex<Option<openssl::error::ErrorStack>>,
+    /// Whether `left_queued` holds a stack (read without taking its lock).
+    has_left_queued: std::sync::atomic::AtomicBool,
     /// An `SSLEOFError` was raised (see [`Conn::begin_op`]).
     eof_raised: std::sync::atomic::AtomicBool,
 }
 
 impl<S: Read + Write> Conn<S> {
-    pub(crate) fn new(ssl: Ssl, transport: S, blocking: Blocking) -> Result<Conn<S>> {
+    pub(crate) fn new(ssl: Ssl, transport: S, kind: ConnKind) -> Result<Conn<S>> {
         let table = state(&ssl)
             .map(|s| s.context.profile())
             .unwrap_or_default()
@@ -365,14 +371,22 @@ impl<S: Read + Write> Conn<S> {
         .map_err(|e| Error::from_stack(&e, table))?;
         Ok(Conn {
             stream,
-            blocking,
+            kind,
             left_queued: std::sync::Mutex::new(None),
+            has_left_queued: std::sync::atomic::AtomicBool::new(false),
             eof_raised: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
     fn fail(&self, e: &TlsError, op: Op, queue: ffi::ErrQueue) -> Error {
-        if self.blocking == Blocking::Blocking {
+        #[cfg(feature = "tokio")]
+        if self.kind == ConnKind::Async
+            && matches!(e.code, ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
+        {
+            queue.discard();
+            return Error::pending(e.code == ErrorCode::WANT_WRITE);
+        }
+        if self.kind == ConnKind::Socket {
             if let Some(t) = self.timeout_error(e, op) {
                 queue.discard();
                 return t;
@@ -384,7 +398,7 @@ impl<S: Read + Write> Conn<S> {
         };
         let caller = Caller::Own {
             minus_one,
-            socket: self.blocking == Blocking::Blocking,
+            socket: self.kind == ConnKind::Socket,
         };
         let error = classify(
             e.code,
@@ -401,8 +415,11 @@ impl<S: Read + Write> Conn<S> {
             .and_then(|s| s.errors().last())
             .is_some_and(|last| raw::sys_errno(last.code() as u64).is_some());
         let left = (sys_last && error.kind() == ErrorKind::Os).then(|| e.stack.clone());
+        let left = left.flatten();
+        self.has_left_queued
+            .store(left.is_some(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut q) = self.left_queued.lock() {
-            *q = left.flatten();
+            *q = left;
         }
         if error.kind() == ErrorKind::Eof && op != Op::Shutdown {
             self.eof_raised
@@ -428,10 +445,13 @@ impl<S: Read + Write> Conn<S> {
     /// thread). It changes what `SSL_get_error` says about the next failure.
     fn begin(&self) -> ffi::ErrQueue {
         let queue = ffi::ErrQueue::clear();
-        if let Ok(q) = self.left_queued.lock() {
-            if let Some(stack) = q.as_ref() {
-                stack.put();
-            }
+        if self
+            .has_left_queued
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && let Ok(q) = self.left_queued.lock()
+            && let Some(stack) = q.as_ref()
+        {
+            stack.put();
         }
         queue
     }
@@ -602,7 +622,7 @@ impl<S: Read + Write> Conn<S> {
                 self.stream.ssl(),
                 Caller::Own {
                     minus_one: false,
-                    socket: self.blocking == Blocking::Blocking,
+                    socket: self.kind == ConnKind::Socket,
                 },
                 queue,
             )),
@@ -666,9 +686,11 @@ impl<S> Conn<S> {
 
     /// The Python class this connection answers as.
     fn class(&self) -> &'static str {
-        match self.blocking {
-            Blocking::Blocking => "SSLSocket",
-            Blocking::NonBlocking => "SSLObject",
+        match self.kind {
+            ConnKind::Socket => "SSLSocket",
+            ConnKind::Object => "SSLObject",
+            #[cfg(feature = "tokio")]
+            ConnKind::Async => "SSLObject",
         }
     }
 

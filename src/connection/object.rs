@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::core::{Blocking, Conn};
+use super::core::{Conn, ConnKind};
 use super::view::{ConnMut, ConnRef, connection_accessors, connection_setters};
 use super::{ServerHostname, SslSession, WrapChecks, configure, python_wrap_checks};
 use crate::context::SslContext;
@@ -257,7 +257,7 @@ impl SslContext {
                 incoming: incoming.clone(),
                 outgoing: outgoing.clone(),
             },
-            Blocking::NonBlocking,
+            ConnKind::Object,
         )?;
         if let Some(session) = opts.session {
             core.view_mut().set_session(session)?;

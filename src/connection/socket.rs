@@ -3,7 +3,7 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
-use super::core::{Blocking, Conn};
+use super::core::{Conn, ConnKind};
 use super::view::{ConnMut, ConnRef, connection_accessors, connection_setters};
 use super::{ServerHostname, SslSession, WrapChecks, configure, python_wrap_checks};
 use crate::context::SslContext;
@@ -168,7 +168,7 @@ impl SslContext {
             WrapChecks::Socket,
         )?;
         let ssl = configure(self, opts.server_side, hostname.as_deref())?;
-        let mut core = Conn::new(ssl, sock, Blocking::Blocking)?;
+        let mut core = Conn::new(ssl, sock, ConnKind::Socket)?;
         if let Some(session) = opts.session {
             core.view_mut().set_session(session)?;
         }

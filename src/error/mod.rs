@@ -263,6 +263,19 @@ impl Error {
         }))
     }
 
+    /// "The transport is not ready" inside an async connection, which waits on it instead of
+    /// raising (an `SSLWantReadError` / `SSLWantWriteError` without CPython's text: it never
+    /// reaches a caller).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn pending(write: bool) -> Error {
+        let kind = if write {
+            ErrorKind::WantWrite
+        } else {
+            ErrorKind::WantRead
+        };
+        Error::base(kind, String::new())
+    }
+
     /// `ValueError(message)`.
     pub fn value(message: impl Into<String>) -> Error {
         Error::base(ErrorKind::Value, message)

@@ -25,9 +25,9 @@ use std::task::{Context, Poll};
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use openssl::ssl::SslRef;
 
-use crate::connection::core::{Blocking, Conn};
+use crate::connection::core::{Conn, ConnKind};
 use crate::connection::view::{ConnMut, ConnRef, connection_accessors, connection_setters};
-use crate::connection::{C_INT_MAX, ServerHostname};
+use crate::connection::{C_INT_MAX, ServerHostname, SslSession};
 use crate::context::SslContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::tokio_io::{self, Bridge};
@@ -204,11 +204,15 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     server_side: bool,
     server_hostname: Option<&str>,
+    session: Option<&SslSession>,
 ) -> Result<SslStream<S>> {
     let ssl = ctx.new_ssl(server_side, server_hostname.map(ServerHostname::Str))?;
     let mut tls = SslStream {
-        conn: Conn::new(ssl, Bridge::new(stream), Blocking::NonBlocking)?,
+        conn: Conn::new(ssl, Bridge::new(stream), ConnKind::Async)?,
     };
+    if let Some(session) = session {
+        tls.set_session(session)?;
+    }
     poll_fn(|cx| tls.poll_conn(cx, Conn::do_handshake)).await?;
     Ok(tls)
 }
@@ -230,7 +234,31 @@ pub async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     server_hostname: Option<&str>,
 ) -> Result<SslStream<S>> {
-    handshake(ctx, stream, false, server_hostname).await
+    handshake(ctx, stream, false, server_hostname, None).await
+}
+
+/// [`connect`] offering `session` for resumption, as
+/// `ctx.wrap_socket(sock, server_hostname=..., session=s)` does it (CPython's `ValueError`s
+/// for a session of another context).
+///
+/// ```python
+/// ssock = ctx.wrap_socket(sock, server_hostname="localhost", session=previous.session)
+/// ```
+/// ```no_run
+/// # async fn run(ctx: std::sync::Arc<pyssl::SslContext>, previous: pyssl::SslSession) -> pyssl::Result<()> {
+/// let tcp = tokio::net::TcpStream::connect(("localhost", 443)).await?;
+/// let tls = pyssl::tokio::connect_with_session(&ctx, tcp, Some("localhost"), &previous).await?;
+/// assert!(tls.session_reused());
+/// # Ok(()) }
+/// ```
+#[doc(alias = "SSL_set_session")]
+pub async fn connect_with_session<S: AsyncRead + AsyncWrite + Unpin>(
+    ctx: &Arc<SslContext>,
+    stream: S,
+    server_hostname: Option<&str>,
+    session: &SslSession,
+) -> Result<SslStream<S>> {
+    handshake(ctx, stream, false, server_hostname, Some(session)).await
 }
 
 /// Server handshake over `stream`, as `ctx.wrap_socket(sock, server_side=True)` does it.
@@ -248,7 +276,7 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     ctx: &Arc<SslContext>,
     stream: S,
 ) -> Result<SslStream<S>> {
-    handshake(ctx, stream, true, None).await
+    handshake(ctx, stream, true, None, None).await
 }
 
 /// `asyncio.open_connection(host, port, ssl=ctx)`: a TCP connection to `host:port` and a
