@@ -240,6 +240,7 @@ fn start_server(sides: &[Side]) -> Vec<[u16; 3]> {
     let (tx, rx) = std::sync::mpsc::channel();
     let sides = sides.to_vec();
     std::thread::spawn(move || {
+        pin_to_cpu(0);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -365,6 +366,18 @@ async fn bulk(side: &Side, port: u16) -> io::Result<f64> {
     Ok((BULK >> 20) as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Keep the calling thread on one CPU (the server on 0, the load generator on 1), so that the
+/// two runtimes do not trade places between rounds; ignored where the machine refuses.
+fn pin_to_cpu(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET writes inside it; the call
+    // reads it for the current thread (pid 0).
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        let _ = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -395,7 +408,7 @@ fn main() {
     let (rounds, time) = if quick {
         (3, Duration::from_millis(500))
     } else {
-        (7, Duration::from_secs(2))
+        (11, Duration::from_secs(2))
     };
     println!("OpenSSL: {}", openssl::version::version());
     println!("load average at start: {}", loadavg());
@@ -408,6 +421,7 @@ fn main() {
         "{:<8} {:<9} {:>14} {:>14} {:>10}",
         "", "key", "pyssl", "raw", "pyssl/raw"
     );
+    pin_to_cpu(1);
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -425,11 +439,15 @@ fn main() {
             for round in 0..rounds {
                 let mut this_round = vec![0.0; sides.len()];
                 // Alternate which contender goes first.
-                let order: Vec<usize> = if round % 2 == 0 {
+                let mut order: Vec<usize> = if round % 2 == 0 {
                     vec![0, 1]
                 } else {
                     vec![1, 0]
                 };
+                // For a profiler: only one contender (`SERVICE_ONLY=pyssl` or `raw`).
+                if let Ok(only) = std::env::var("SERVICE_ONLY") {
+                    order.retain(|&i| sides[i].name() == only);
+                }
                 for i in order {
                     let (side, port) = (&sides[i], ports[i]);
                     let r = client.block_on(async {
@@ -444,7 +462,9 @@ fn main() {
                     this_round[i] = r;
                     rates[i].push(r);
                 }
-                ratios.push(this_round[0] / this_round[1]);
+                if this_round.iter().all(|&r| r > 0.0) {
+                    ratios.push(this_round[0] / this_round[1]);
+                }
             }
             let (label, unit) = match section {
                 Section::Handshakes => ("hs", "/s"),
@@ -453,6 +473,7 @@ fn main() {
                 Section::Bulk => ("bulk", " MiB/s"),
             };
             let shown = |r: f64| format!("{r:.0}{unit}");
+            let median = |v: Vec<f64>| if v.is_empty() { f64::NAN } else { median(v) };
             println!(
                 "{label:<8} {key_name:<9} {:>14} {:>14} {:>10.3}",
                 shown(median(rates[0].clone())),
