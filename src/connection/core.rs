@@ -660,6 +660,18 @@ impl<S: Read + Write> Conn<S> {
     }
 }
 
+impl<S> Drop for Conn<S> {
+    /// Before OpenSSL frees the `SSL`: from 3.13.1 (with the session getter handing out the
+    /// connection's own session object, gh-116810) CPython marks the connection as shut down
+    /// on its side first, so that freeing it without a close_notify does not make that
+    /// session unresumable, as OpenSSL otherwise does.
+    fn drop(&mut self) {
+        if self.profile().has(Change::SessionSetShares) {
+            raw::ssl_mark_sent_shutdown(self.stream.ssl_mut());
+        }
+    }
+}
+
 impl<S> Conn<S> {
     pub(crate) fn take_transport(&mut self) -> Option<S> {
         self.stream.get_mut().inner.take()

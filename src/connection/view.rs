@@ -273,8 +273,8 @@ impl<'a> ConnMut<'a> {
         let queue = ffi::ErrQueue::clear();
         // Through 3.13.0 CPython offers a copy made through DER, which does not inherit
         // OpenSSL's `not_resumable` mark that the first connection's end (EOF without
-        // close_notify, or freeing it without a shutdown) puts on the original; from 3.13.1 it
-        // offers the object itself, mark and all.
+        // close_notify; through 3.13.0 also freeing it without a shutdown, see `Conn`'s Drop)
+        // puts on the original; from 3.13.1 it offers the object itself, mark and all.
         let copy;
         let offered = if self.view().profile().session_set_shares {
             &session.inner

@@ -231,6 +231,17 @@ pub(crate) fn ssl_get_shutdown(ssl: &SslRef) -> c_int {
     unsafe { sys::SSL_get_shutdown(ssl.as_ptr()) }
 }
 
+/// `SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_get_shutdown(ssl))`: from now on OpenSSL
+/// treats the connection as closed cleanly on our side, so freeing it leaves its session
+/// resumable.
+pub(crate) fn ssl_mark_sent_shutdown(ssl: &mut SslRef) {
+    // SAFETY: exclusive access to a live SSL; only its shutdown flags change.
+    unsafe {
+        let state = sys::SSL_get_shutdown(ssl.as_ptr());
+        sys::SSL_set_shutdown(ssl.as_ptr(), state | sys::SSL_SENT_SHUTDOWN);
+    }
+}
+
 /// Reads with `read` (a `TlsStream::read_uninit`) into the first `len` bytes of `buf`'s
 /// spare capacity, which the caller reserved, and makes what was read part of `buf`: a
 /// read buffer as large as CPython's, never zeroed or touched beyond what OpenSSL writes.
