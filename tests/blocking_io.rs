@@ -169,8 +169,13 @@ fn endless_files_fail_at_once() {
         );
     }
     eprintln!("/dev/zero as cafile, certfile and DH params: {took:?}, RSS +{grown} KiB");
-    assert!(took < Duration::from_secs(1), "/dev/zero took {took:?}");
-    assert!(grown < 8 * 1024, "/dev/zero grew RSS by {grown} KiB");
+    let bound = Duration::from_secs(1) * common::time_scale();
+    assert!(took < bound, "/dev/zero took {took:?}");
+    // Under a sanitizer (time_scale > 1) its allocator, and the binary's other tests running
+    // meanwhile, move the process's RSS; the plain run checks the bound.
+    if common::time_scale() == 1 {
+        assert!(grown < 8 * 1024, "/dev/zero grew RSS by {grown} KiB");
+    }
 }
 
 /// A panic payload whose `Drop` panics again.

@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 
 use pyssl::{MemoryBio, PROTOCOL_TLS_SERVER, SslContext};
 
-/// How long another thread's getter and `wrap_bio` may take while a setter is blocked.
-pub const PROMPT: Duration = Duration::from_millis(100);
+/// How long another thread's getter and `wrap_bio` may take while a setter is blocked: 100 ms,
+/// times [`super::time_scale`].
+pub fn prompt() -> Duration {
+    Duration::from_millis(100) * super::time_scale()
+}
 
 pub fn mkfifo(path: &Path) {
     use std::os::unix::ffi::OsStrExt;
@@ -19,7 +22,7 @@ pub fn mkfifo(path: &Path) {
 }
 
 /// Starts `setter` on a thread, waits until it is blocked on the FIFO, then checks that a
-/// getter and a new connection on `ctx` answer within [`PROMPT`] on another thread. Then
+/// getter and a new connection on `ctx` answer within [`prompt`] on another thread. Then
 /// `unblock` lets the setter finish; its result is returned with the probe's time.
 pub fn while_blocked<T: Send + 'static>(
     ctx: &Arc<SslContext>,
@@ -49,7 +52,7 @@ pub fn while_blocked<T: Send + 'static>(
     });
     // Waited for a while longer than allowed, so that a late answer is reported as late,
     // not lost; a probe stuck behind the setter's lock answers only after the unblock.
-    let answered = rx.recv_timeout(PROMPT * 20).ok();
+    let answered = rx.recv_timeout(prompt() * 20).ok();
     unblock();
     let result = blocked.join().expect("setter thread");
     probe.join().expect("probe thread");
@@ -59,7 +62,7 @@ pub fn while_blocked<T: Send + 'static>(
 pub fn assert_prompt(what: &str, answered: Option<Duration>) {
     eprintln!("{what}: another thread's getter and wrap_bio answered in {answered:?}");
     match answered {
-        Some(t) if t < PROMPT => {}
+        Some(t) if t < prompt() => {}
         Some(t) => panic!("{what}: another thread's getter and wrap_bio took {t:?}"),
         None => {
             panic!("{what}: another thread's getter and wrap_bio waited for the blocked setter")

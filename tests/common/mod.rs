@@ -19,6 +19,19 @@ pub const ORACLE: &str = include_str!("../../oracle/pyssl_oracle.py");
 
 use std::process::{Command, Stdio};
 
+/// How many times slower than native the tests run: `PYSSL_TEST_TIME_SCALE` (ci/sanitize sets
+/// it under AddressSanitizer and valgrind, which also run a test binary's threads one at a
+/// time), 1 otherwise. Bounds on how long something may take are multiplied by it; what they
+/// catch (waiting on a blocked FIFO, reading an endless file) takes forever at any scale.
+#[allow(dead_code)] // not every test binary bounds a time
+pub fn time_scale() -> u32 {
+    std::env::var("PYSSL_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or(1)
+}
+
 /// A live CPython interpreter used as the oracle for one pyssl profile.
 #[derive(Debug, Clone)]
 pub struct Oracle {
