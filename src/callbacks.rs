@@ -37,7 +37,8 @@ pub(crate) type SniDispatch = fn(&mut openssl::ssl::SslRef, &Slots) -> SniAnswer
 /// What every servername trampoline calls, set with the first SNI callback of the process
 /// (the trampoline of a connection's current `SSL_CTX` may run without that context ever
 /// having had a callback: OpenSSL calls the first context's after an SNI switch).
-static SNI_DISPATCH: OnceLock<SniDispatch> = OnceLock::new();
+/// A mutex rather than a `OnceLock`: helgrind sees its (annotated) lock, not the atomics.
+static SNI_DISPATCH: Mutex<Option<SniDispatch>> = Mutex::new(None);
 
 /// A servername callback's answer.
 pub(crate) enum SniAnswer {
@@ -388,7 +389,7 @@ unsafe extern "C" fn servername_trampoline(
         let Some(slots) = slots_of(ssl_ref.ssl_context()) else {
             return SSL_TLSEXT_ERR_NOACK;
         };
-        let Some(dispatch) = SNI_DISPATCH.get() else {
+        let Some(dispatch) = slot_get(&SNI_DISPATCH) else {
             return SSL_TLSEXT_ERR_NOACK;
         };
         match dispatch(ssl_ref, &slots) {
@@ -427,8 +428,8 @@ pub(crate) fn set_sni(
     let install = callback.is_some();
     slot_set(&slots.sni, callback);
     if install {
-        // Set once; every caller passes the same function.
-        let _ = SNI_DISPATCH.set(dispatch);
+        // Every caller passes the same function.
+        slot_set(&SNI_DISPATCH, Some(dispatch));
     }
     if install
         && !slots
