@@ -309,13 +309,22 @@ async fn handshakes(side: &Side, port: u16, time: Duration, resume: bool) -> io:
                 if resume {
                     session = tls.session();
                 }
-                // close_notify: a session whose connection ends without one is not resumable.
+                // close_notify: raw OpenSSL makes the session of a connection freed without
+                // one unresumable (pyssl, as CPython 3.13.1+, keeps it resumable).
                 tls.shutdown().await?;
                 done += 1;
             }
             io::Result::Ok(done)
         });
     }
+    per_second(loops, start).await
+}
+
+/// What the `loops` did in all, per second since `start`.
+async fn per_second(
+    mut loops: tokio::task::JoinSet<io::Result<u64>>,
+    start: Instant,
+) -> io::Result<f64> {
     let mut done = 0;
     while let Some(n) = loops.join_next().await {
         done += n.map_err(io::Error::other)??;
@@ -344,11 +353,7 @@ async fn requests(side: &Side, port: u16, time: Duration) -> io::Result<f64> {
             io::Result::Ok(done)
         });
     }
-    let mut done = 0;
-    while let Some(n) = loops.join_next().await {
-        done += n.map_err(io::Error::other)??;
-    }
-    Ok(done as f64 / start.elapsed().as_secs_f64())
+    per_second(loops, start).await
 }
 
 /// MiB per second of one connection's `BULK` bytes (the handshake is not timed).

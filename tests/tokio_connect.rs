@@ -37,6 +37,28 @@ async def main():
 print(json.dumps(asyncio.run(main())))
 "#;
 
+/// `create_default_context(purpose, cafile=cafile)` under `profile`.
+fn context(
+    purpose: Purpose,
+    cafile: &std::path::Path,
+    profile: pyssl::Profile,
+) -> Arc<pyssl::SslContext> {
+    let opts = pyssl::CreateOptions {
+        cafile: Some(cafile),
+        profile,
+        ..Default::default()
+    };
+    Arc::new(pyssl::create_default_context_with(purpose, opts).unwrap())
+}
+
+/// `script` (after [`DESCRIBE`]) run by `oracle` on `input`, off the async runtime.
+async fn ask(oracle: common::Oracle, script: &str, input: String) -> Value {
+    let script = format!("{DESCRIBE}{script}");
+    tokio::task::spawn_blocking(move || oracle.run_json(&script, &[], &input))
+        .await
+        .unwrap()
+}
+
 /// A pyssl server that greets every client with `hi`; returns its port.
 fn greeter(cert: &std::path::Path, key: &std::path::Path) -> u16 {
     let server = pyssl::create_default_context(Purpose::CLIENT_AUTH).unwrap();
@@ -84,20 +106,10 @@ async fn open_connection_is_asyncios() {
         let Some(oracle) = common::oracle_for(&profile) else {
             continue;
         };
-        let (script, input) = (format!("{DESCRIBE}{ASYNCIO}"), stdin.clone());
-        let python = tokio::task::spawn_blocking(move || oracle.run_json(&script, &[], &input))
-            .await
-            .unwrap();
+        let python = ask(oracle, ASYNCIO, stdin.clone()).await;
         let mut ours = Vec::new();
         for (host, ca) in cases {
-            let cafile = path(ca);
-            let opts = pyssl::CreateOptions {
-                cafile: Some(&cafile),
-                profile,
-                ..Default::default()
-            };
-            let ctx =
-                Arc::new(pyssl::create_default_context_with(Purpose::SERVER_AUTH, opts).unwrap());
+            let ctx = context(Purpose::SERVER_AUTH, &path(ca), profile);
             ours.push(
                 match pyssl::tokio::open_connection(&ctx, host, port).await {
                     Ok(mut tls) => {
@@ -261,19 +273,11 @@ async fn setters_and_unwrap_are_sslsockets() {
     certs::write_pem(&path("client.pem"), &[&client.cert], None);
     certs::write_pem(&path("client_key.pem"), &[], Some(&client.key));
     let ca_file = path("ca.pem");
-    let context = |purpose, profile| {
-        let opts = pyssl::CreateOptions {
-            cafile: Some(&ca_file),
-            profile,
-            ..Default::default()
-        };
-        pyssl::create_default_context_with(purpose, opts).unwrap()
-    };
     for profile in common::compared_profiles() {
         let Some(oracle) = common::oracle_for(&profile) else {
             continue;
         };
-        let server = context(Purpose::CLIENT_AUTH, profile);
+        let server = context(Purpose::CLIENT_AUTH, &ca_file, profile);
         server
             .load_cert_chain(path("cert.pem"), Some(&path("key.pem")), None)
             .unwrap();
@@ -281,7 +285,6 @@ async fn setters_and_unwrap_are_sslsockets() {
             .set_verify_mode(pyssl::VerifyMode::CERT_REQUIRED)
             .unwrap();
         server.set_post_handshake_auth(true);
-        let server = Arc::new(server);
         let mut ports = serde_json::Map::new();
         let mut served = Vec::new();
         for mode in ["pha", "unwrap"] {
@@ -293,11 +296,7 @@ async fn setters_and_unwrap_are_sslsockets() {
             "key": path("key.pem"), "client": path("client.pem"),
             "client_key": path("client_key.pem")});
         input.as_object_mut().unwrap().extend(ports);
-        let script = format!("{DESCRIBE}{SETTERS}");
-        let python =
-            tokio::task::spawn_blocking(move || oracle.run_json(&script, &[], &input.to_string()))
-                .await
-                .unwrap();
+        let python = ask(oracle, SETTERS, input.to_string()).await;
         let pha = served.remove(0).await.unwrap();
         let cpython = &python["cpython"];
         assert!(cpython["pha"]["after"].is_object(), "{cpython}");
@@ -322,7 +321,7 @@ async fn setters_and_unwrap_are_sslsockets() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let ragged = tokio::spawn(pyssl_serves(server.clone(), listener, "ragged"));
-        let client_ctx = Arc::new(context(Purpose::SERVER_AUTH, profile));
+        let client_ctx = context(Purpose::SERVER_AUTH, &ca_file, profile);
         let mut tls = pyssl::tokio::open_connection(&client_ctx, "localhost", port)
             .await
             .unwrap();
@@ -387,18 +386,9 @@ async fn connect_with_session_resumes_as_wrap_socket() {
         let Some(oracle) = common::oracle_for(&profile) else {
             continue;
         };
-        let (script, stdin) = (format!("{DESCRIBE}{RESUME}"), input.clone());
-        let python = tokio::task::spawn_blocking(move || oracle.run_json(&script, &[], &stdin))
-            .await
-            .unwrap();
-        let context = || {
-            let opts = pyssl::CreateOptions {
-                cafile: Some(&path("ca.pem")),
-                profile,
-                ..Default::default()
-            };
-            Arc::new(pyssl::create_default_context_with(Purpose::SERVER_AUTH, opts).unwrap())
-        };
+        let python = ask(oracle, RESUME, input.clone()).await;
+        let ca_file = path("ca.pem");
+        let client = || context(Purpose::SERVER_AUTH, &ca_file, profile);
         let connect = |ctx: Arc<pyssl::SslContext>, session: Option<pyssl::SslSession>| async move {
             let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
             let mut tls = match &session {
@@ -411,14 +401,14 @@ async fn connect_with_session_resumes_as_wrap_socket() {
             tls.read_exact(&mut hi).await?;
             pyssl::Result::Ok(tls)
         };
-        let first_ctx = context();
+        let first_ctx = client();
         let session = connect(first_ctx.clone(), None)
             .await
             .unwrap()
             .session()
             .unwrap();
         let again = connect(first_ctx, Some(session.clone())).await.unwrap();
-        let other = match connect(context(), Some(session)).await {
+        let other = match connect(client(), Some(session)).await {
             Ok(_) => Value::Null,
             Err(e) => describe(&e),
         };
