@@ -506,6 +506,79 @@ pub(crate) fn verify_callback(profile: &crate::Profile) -> Option<crate::ffi::Ve
 }
 
 // ---------------------------------------------------------------------------------------------
+// Certificate verification: a chain checked in place of a stand-in's (`verdicts`)
+
+/// The chain `pyssl verdicts` verifies in place of the stand-in certificate its in-memory peer
+/// presents when the leaf's key is not at hand: the leaf, and everything sent with it. It
+/// lives in the ex_data of the verdict's own `SSL_CTX` (freed with it).
+pub(crate) struct StandInChain {
+    pub(crate) leaf: openssl::x509::X509,
+    pub(crate) untrusted: openssl::stack::Stack<openssl::x509::X509>,
+}
+
+fn stand_in_index() -> Option<Index<SslContext, StandInChain>> {
+    static INDEX: OnceLock<Option<Index<SslContext, StandInChain>>> = OnceLock::new();
+    *INDEX.get_or_init(|| SslContext::new_ex_index::<StandInChain>().ok())
+}
+
+/// OpenSSL's certificate-verification step (`SSL_CTX_set_cert_verify_callback`): the store
+/// context comes set up for the peer's chain, with every setting of the connection (trust
+/// store, verify parameters with the host name, security level, the verify callback that
+/// carries the denylist); the leaf and untrusted certificates are swapped for those of the
+/// [`StandInChain`] of the connection's `SSL_CTX`, then OpenSSL's own `X509_verify_cert`
+/// runs, as it would have. Without one (not reached), verification fails.
+extern "C" fn stand_in_verify_trampoline(
+    store_ctx: *mut sys::X509_STORE_CTX,
+    _arg: *mut c_void,
+) -> c_int {
+    catch(|| {
+        let index = stand_in_index()?;
+        // SAFETY: OpenSSL passes the live store context of a connection's verification, whose
+        // ex_data at SSL_get_ex_data_X509_STORE_CTX_idx() is that connection's SSL (checked
+        // for NULL), alive for the duration of the callback.
+        let ssl = unsafe {
+            sys::X509_STORE_CTX_get_ex_data(store_ctx, sys::SSL_get_ex_data_X509_STORE_CTX_idx())
+        };
+        if ssl.is_null() {
+            return None;
+        }
+        // SAFETY: non-NULL, the SSL of the handshake in progress, borrowed for this call.
+        let ssl = unsafe { openssl::ssl::SslRef::from_ptr(ssl.cast()) };
+        let chain = ssl.ssl_context().ex_data(index)?;
+        // SAFETY: the live store context; the leaf and the stack belong to the SSL_CTX's
+        // ex_data, which outlives the handshake, and the store context only borrows them
+        // (`set_cert`, `set0_untrusted`) for this verification.
+        Some(unsafe {
+            sys::X509_STORE_CTX_set_cert(store_ctx, chain.leaf.as_ptr());
+            crate::ffi::x509::store_ctx_set0_untrusted(store_ctx, chain.untrusted.as_ptr());
+            sys::X509_verify_cert(store_ctx)
+        })
+    })
+    .flatten()
+    .unwrap_or(0)
+}
+
+/// Verify `chain` in place of the peer's chain on every connection of `ctx` (a context made
+/// for one verdict: the chain stays with it until it is freed).
+pub(crate) fn install_stand_in_chain(
+    ctx: &mut SslContextBuilder,
+    chain: StandInChain,
+) -> Result<()> {
+    let index = stand_in_index().ok_or_else(|| Error::memory("no ex_data index"))?;
+    ctx.set_ex_data(index, chain);
+    // SAFETY: the trampoline reads only its store context and the SSL_CTX's ex_data, which
+    // lives as long as the SSL_CTX; the argument is unused.
+    unsafe {
+        crate::ffi::x509::ctx_set_cert_verify_callback(
+            ctx,
+            Some(stand_in_verify_trampoline),
+            std::ptr::null_mut(),
+        )
+    };
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // The transport BIO (`ffi::bio`): OpenSSL calls these from inside an SSL call made through a
 // `&mut TlsStream`, so each has exclusive use of the BIO's state.
 

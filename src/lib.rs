@@ -57,6 +57,7 @@ pub mod profiles;
 pub mod pyvalue;
 pub mod store;
 pub mod values;
+pub mod verdicts;
 
 pub use certificate::{
     CertificateDict, DER_cert_to_PEM_cert, PEM_FOOTER, PEM_HEADER, PEM_cert_to_DER_cert,

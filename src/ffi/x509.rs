@@ -31,6 +31,49 @@ unsafe extern "C" {
     fn X509_get_X509_PUBKEY(x: *const openssl_sys::X509) -> *mut c_void;
     // int i2d_X509_PUBKEY(const X509_PUBKEY *a, unsigned char **out);
     fn i2d_X509_PUBKEY(a: *const c_void, out: *mut *mut u8) -> c_int;
+    // void SSL_CTX_set_cert_verify_callback(SSL_CTX *ctx,
+    //     int (*cb)(X509_STORE_CTX *, void *), void *arg);
+    fn SSL_CTX_set_cert_verify_callback(
+        ctx: *mut openssl_sys::SSL_CTX,
+        cb: Option<CertVerifyCallback>,
+        arg: *mut c_void,
+    );
+    // void X509_STORE_CTX_set0_untrusted(X509_STORE_CTX *ctx, STACK_OF(X509) *sk);
+    fn X509_STORE_CTX_set0_untrusted(
+        ctx: *mut openssl_sys::X509_STORE_CTX,
+        sk: *mut openssl_sys::stack_st_X509,
+    );
+}
+
+/// `int (*cb)(X509_STORE_CTX *, void *)` of `SSL_CTX_set_cert_verify_callback`.
+pub(crate) type CertVerifyCallback =
+    extern "C" fn(*mut openssl_sys::X509_STORE_CTX, *mut c_void) -> c_int;
+
+/// `SSL_CTX_set_cert_verify_callback(ctx, cb, arg)`: `cb` replaces OpenSSL's call to
+/// `X509_verify_cert` when a connection of `ctx` verifies its peer.
+///
+/// # Safety
+/// `arg` must stay valid for as long as `cb` is installed (until it is replaced).
+pub(crate) unsafe fn ctx_set_cert_verify_callback(
+    ctx: &mut openssl::ssl::SslContextBuilder,
+    cb: Option<CertVerifyCallback>,
+    arg: *mut c_void,
+) {
+    // SAFETY: exclusive access to a live SSL_CTX; OpenSSL stores the two pointers, whose
+    // validity the caller guarantees.
+    unsafe { SSL_CTX_set_cert_verify_callback(ctx.as_ptr(), cb, arg) }
+}
+
+/// `X509_STORE_CTX_set0_untrusted(ctx, sk)`.
+///
+/// # Safety
+/// `ctx` must be a live store context and `sk` a stack that outlives its use of it.
+pub(crate) unsafe fn store_ctx_set0_untrusted(
+    ctx: *mut openssl_sys::X509_STORE_CTX,
+    sk: *mut openssl_sys::stack_st_X509,
+) {
+    // SAFETY: the caller's contract; the store context borrows the stack (set0, not owned).
+    unsafe { X509_STORE_CTX_set0_untrusted(ctx, sk) }
 }
 
 /// The certificate's `SubjectPublicKeyInfo` as DER, re-encoded from its `X509_PUBKEY`
