@@ -23,10 +23,13 @@ use pyssl::{CaData, CreateOptions, OP_NO_SSLv3, Purpose};
 use crate::connect::{connect_json, human};
 use crate::{Failure, Output};
 
+/// A CA (`issuer` None; `critical`: its basicConstraints marked critical) or a `localhost`
+/// leaf under `issuer`.
 fn certificate(
     cn: &str,
     issuer: Option<(&X509, &PKey<Private>)>,
     serial: u32,
+    critical: bool,
 ) -> Result<(X509, PKey<Private>), openssl::error::ErrorStack> {
     let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
     let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
@@ -43,7 +46,11 @@ fn certificate(
     b.set_not_before(&*Asn1Time::days_from_now(0)?)?;
     b.set_not_after(&*Asn1Time::days_from_now(1)?)?;
     if issuer.is_none() {
-        b.append_extension(BasicConstraints::new().critical().ca().build()?)?;
+        let mut bc = BasicConstraints::new();
+        if critical {
+            bc.critical();
+        }
+        b.append_extension(bc.ca().build()?)?;
         b.append_extension(
             KeyUsage::new()
                 .critical()
@@ -86,8 +93,8 @@ pub struct DemoArgs {
 /// Run `pyssl demo`.
 pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
     let profile = args.profile.resolve();
-    let (ca, ca_key) = certificate("pyssl demo CA", None, 1).map_err(ossl)?;
-    let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 2).map_err(ossl)?;
+    let (ca, ca_key) = certificate("pyssl demo CA", None, 1, true).map_err(ossl)?;
+    let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 2, true).map_err(ossl)?;
     let dir = std::env::temp_dir().join(format!("pyssl-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Failure::Output(e.to_string()))?;
     let certfile = dir.join("server.pem");
@@ -187,5 +194,64 @@ pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
             "False"
         }
     );
+    t += &verdicts_tour(profile.ssl_default_suites)?;
     Ok(Output::success(t))
+}
+
+/// `pyssl verdicts` against a second throwaway server, whose CA does not mark its
+/// basicConstraints critical: every release asked, the change at 3.13 explained.
+fn verdicts_tour(suites: pyssl::SslDefaultSuites) -> Result<String, Failure> {
+    let (ca, ca_key) = certificate(
+        "pyssl demo CA, basicConstraints not critical",
+        None,
+        3,
+        false,
+    )
+    .map_err(ossl)?;
+    let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 4, true).map_err(ossl)?;
+    let server = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
+    let dir = std::env::temp_dir().join(format!("pyssl-demo-verdicts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::Output(e.to_string()))?;
+    let certfile = dir.join("server.pem");
+    let mut pem = leaf.to_pem().map_err(ossl)?;
+    pem.extend(leaf_key.private_key_to_pem_pkcs8().map_err(ossl)?);
+    std::fs::write(&certfile, pem).map_err(|e| Failure::Output(e.to_string()))?;
+    let loaded = server.load_cert_chain(&certfile, None, None);
+    let _ = std::fs::remove_dir_all(&dir);
+    loaded?;
+    let server = Arc::new(server);
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Failure::Python(pyssl::Error::os(e.raw_os_error().unwrap_or(0), None)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Output(e.to_string()))?
+        .to_string();
+    // Serves until the demo ends (the process exits with it).
+    std::thread::spawn(move || {
+        for sock in listener.incoming().flatten() {
+            if let Ok(mut s) = server.wrap_socket(sock, true, None) {
+                let _ = s.sendall(crate::serve::GREETING);
+            }
+        }
+    });
+    let ca_pem = String::from_utf8_lossy(&ca.to_pem().map_err(ossl)?).into_owned();
+    let trust = pyssl::verdicts::Trust {
+        cadata_pem: Some(&ca_pem),
+        ..Default::default()
+    };
+    let peer = pyssl::verdicts::Peer::Server {
+        addr: &addr,
+        server_hostname: Some("localhost"),
+    };
+    let profiles: Vec<pyssl::Profile> = pyssl::Profile::ALL
+        .iter()
+        .map(|p| p.with_ssl_default_suites(suites))
+        .collect();
+    let rows = pyssl::verdicts::verdicts(&peer, &trust, &profiles);
+    let target = serde_json::json!({"server": addr, "server_hostname": "localhost"});
+    Ok(format!(
+        "\n# Which releases accept a server whose CA's basicConstraints is not critical?\n\
+         $ pyssl verdicts {addr} --cadata-pem ca.pem\n{}",
+        crate::verdicts::human(&rows, &target, suites, false)
+    ))
 }

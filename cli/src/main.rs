@@ -8,6 +8,8 @@
 //! pyssl connect HOST:PORT [--server-hostname N | --no-server-hostname] [--cafile F] [--json] ...
 //! pyssl serve --cert F [--key F] [--port 0] [--client-ca F] [--alpn a,b] [--max-connections N]
 //!             [--handshake-timeout S] [--idle-timeout S]
+//! pyssl verdicts HOST:PORT [--server-hostname N] [--cafile F] [--profiles 3.7,...] [--json] ...
+//! pyssl verdicts --chain F [--untrusted F] [--chain-key F] [--hostname N] [--purpose P] ...
 //! pyssl decode-cert FILE [--json]
 //! pyssl demo
 //! ```
@@ -16,14 +18,16 @@
 //! `--ssl-default-suites python|openssl` (Debian's and Ubuntu's builds use `openssl`);
 //! `compare` takes both from the interpreter unless given.
 //!
-//! Exit status: 0 success (and, for `compare`, no difference); 1 the context could not be
-//! created, or `compare` found differences; 2 usage errors, or the interpreter for `compare`
-//! cannot be used.
+//! Exit status: 0 success (and, for `compare`, no difference; for `verdicts`, every release
+//! accepts); 1 the context could not be created, `compare` found differences, or a release
+//! refuses in `verdicts`; 2 usage errors, unreadable input files, an unreachable server for
+//! `verdicts`, or an interpreter for `compare` that cannot be used.
 //!
 //! With `--json`, a verb prints only JSON on stdout, failures included:
 //! `{"ok": false, "error": {"type", "message", "library", "reason", "verify_code",
 //! "verify_message"}}`, where `type` is the Python exception's class, or `UsageError`,
-//! `InterpreterError` or `OutputError` for the CLI's own failures (exit 2, 2 and 1).
+//! `InterpreterError`, `InputError` or `OutputError` for the CLI's own failures (exit 2, 2, 2
+//! and 1).
 
 mod compare;
 mod connect;
@@ -33,6 +37,7 @@ mod inputs;
 mod pyjson;
 mod serve;
 mod show;
+mod verdicts;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -59,6 +64,8 @@ enum Command {
     Connect(connect::ConnectArgs),
     /// Serve TLS on 127.0.0.1 with create_default_context(CLIENT_AUTH): greet and close.
     Serve(serve::ServeArgs),
+    /// What every CPython release says about a server or a chain, and why they differ.
+    Verdicts(verdicts::VerdictsArgs),
     /// Decode a PEM certificate as getpeercert() shows it.
     DecodeCert(decode_cert::DecodeCertArgs),
     /// Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them.
@@ -72,6 +79,7 @@ impl Command {
             Command::Show(a) => a.json,
             Command::Compare(a) => a.json,
             Command::Connect(a) => a.json,
+            Command::Verdicts(a) => a.json,
             Command::DecodeCert(a) => a.json,
             Command::Serve(_) | Command::Demo(_) => false,
         }
@@ -123,13 +131,15 @@ pub enum Failure {
     Interpreter(String),
     /// Output could not be produced (exit 1).
     Output(String),
+    /// An input file or the server could not be read or reached (exit 2).
+    Io(String),
 }
 
 impl Failure {
     fn status(&self) -> u8 {
         match self {
             Failure::Python(_) | Failure::Output(_) => 1,
-            Failure::Usage(_) | Failure::Interpreter(_) => 2,
+            Failure::Usage(_) | Failure::Interpreter(_) | Failure::Io(_) => 2,
         }
     }
 
@@ -140,6 +150,7 @@ impl Failure {
             Failure::Usage(m) => cli_error_json("UsageError", m),
             Failure::Interpreter(m) => cli_error_json("InterpreterError", m),
             Failure::Output(m) => cli_error_json("OutputError", m),
+            Failure::Io(m) => cli_error_json("InputError", m),
         }
     }
 }
@@ -148,7 +159,9 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::Python(e) => write!(f, "{}: {}", e.python_type(), e.python_str()),
-            Failure::Usage(m) | Failure::Interpreter(m) | Failure::Output(m) => f.write_str(m),
+            Failure::Usage(m) | Failure::Interpreter(m) | Failure::Output(m) | Failure::Io(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
@@ -195,6 +208,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Connect(args) => connect::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Verdicts(args) => verdicts::run(args),
         Command::DecodeCert(args) => decode_cert::run(args),
         Command::Demo(args) => demo::run(args),
     };
