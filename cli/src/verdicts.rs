@@ -374,11 +374,15 @@ fn why(causes: &[Cause], jointly: bool, release: &str, previous: &Row) -> String
     } else {
         format!("checked: turning it back gives {prev}'s verdict")
     };
-    for (i, c) in confirmed.iter().enumerate() {
-        let lead = if i == 0 { "why:" } else { "and:" };
-        out += &format!("    {lead} {}\n", c.property.describe(release));
+    if let [only] = confirmed[..] {
+        out += &format!("    why: {} ({checked})\n", only.property.describe(release));
+    } else {
+        for (i, c) in confirmed.iter().enumerate() {
+            let lead = if i == 0 { "why:" } else { "and:" };
+            out += &format!("    {lead} {}\n", c.property.describe(release));
+        }
+        out += &format!("         ({checked})\n");
     }
-    out += &format!("         ({checked})\n");
     let tweaks: Vec<(String, String)> = confirmed
         .iter()
         .filter_map(|c| Some((c.property.python_tweak()?, c.property.rust_tweak()?)))
