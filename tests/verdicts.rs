@@ -483,3 +483,150 @@ fn chain_mode_agrees_with_the_server() {
         }
     }
 }
+
+/// Client certificates, as a server with `verify_mode = CERT_REQUIRED` judges them: each
+/// release's CPython server against pyssl's chain mode (`Purpose::CLIENT_AUTH`, through the
+/// stand-in and with the key), for a good client chain, a CA whose basicConstraints is not
+/// critical, a leaf for servers only (extendedKeyUsage serverAuth) and an expired leaf.
+#[test]
+fn client_certificates_agree_with_cpython_servers() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = certs::self_signed(&Spec::ca("pyssl verdicts client root"));
+    let root_file = dir.path().join("root.pem");
+    certs::write_pem(&root_file, &[&root.cert], None);
+    let soft = certs::self_signed(&Spec {
+        constraints: Constraints::CaNonCritical,
+        ..Spec::ca("pyssl client CA, basicConstraints not critical")
+    });
+    let soft_file = dir.path().join("soft.pem");
+    certs::write_pem(&soft_file, &[&soft.cert], None);
+    let client = |eku, days_from, days_to| Spec {
+        cn: "pyssl client",
+        san: &[],
+        eku: Some(eku),
+        days_from,
+        days_to,
+        ..Spec::default()
+    };
+    use pyssl_testsupport::certs::Eku;
+    let cases: Vec<(&str, Issued, &Path)> = vec![
+        (
+            "good client chain",
+            root.issue(&client(Eku::ClientAuth, 0, 1)),
+            &root_file,
+        ),
+        (
+            "client CA basicConstraints not critical",
+            soft.issue(&client(Eku::ClientAuth, 0, 1)),
+            &soft_file,
+        ),
+        (
+            "serverAuth-only leaf",
+            root.issue(&client(Eku::ServerAuth, 0, 1)),
+            &root_file,
+        ),
+        (
+            "expired client leaf",
+            root.issue(&client(Eku::ClientAuth, -10, -1)),
+            &root_file,
+        ),
+    ];
+    let server_file = dir.path().join("server.pem");
+    root.issue(&Spec::default()).write_pem(&server_file, &[]);
+    let script = format!(
+        "{}\n{}",
+        common::DESCRIBE,
+        include_str!("../oracle/verdicts_client_auth_oracle.py")
+    );
+    let asked = Value::Array(
+        cases
+            .iter()
+            .map(|(_, _, ca)| json!({"cafile": ca}))
+            .collect(),
+    );
+    let mut compared = 0;
+    for profile in common::compared_profiles() {
+        let Some(oracle) = common::oracle_for(&profile) else {
+            continue;
+        };
+        let mut cmd = Command::new(&oracle.python);
+        if let Some(lib) = std::env::var_os("PYSSL_ORACLE_LD_LIBRARY_PATH") {
+            cmd.env("LD_LIBRARY_PATH", lib);
+        }
+        let child = cmd
+            .arg("-c")
+            .arg(&script)
+            .arg(&server_file)
+            .env_remove("SSLKEYLOGFILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut child = common::KillOnDrop(child);
+        let mut stdin = child.0.stdin.take().unwrap();
+        stdin.write_all(asked.to_string().as_bytes()).unwrap();
+        drop(stdin);
+        let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+        let ports: Vec<u16> = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        // pyssl's client presents each chain with its key; the server's verdict is the one.
+        for ((_, leaf, _), port) in cases.iter().zip(&ports) {
+            let ctx =
+                SslContext::with_profile(pyssl::PROTOCOL_TLS_CLIENT, Profile::default()).unwrap();
+            ctx.set_check_hostname(false);
+            ctx.set_verify_mode(pyssl::VerifyMode::CERT_NONE).unwrap();
+            let file = dir.path().join(format!("client-{port}.pem"));
+            leaf.write_pem(&file, &[]);
+            ctx.load_cert_chain(&file, None, None).unwrap();
+            let ctx = Arc::new(ctx);
+            let sock = std::net::TcpStream::connect(("127.0.0.1", *port)).unwrap();
+            sock.set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            // A TLS 1.3 server decides after the client's Finished: read until it has.
+            if let Ok(mut s) = ctx.wrap_socket(sock, false, None) {
+                let mut buf = [0u8; 64];
+                while matches!(s.read_into(&mut buf), Ok(n) if n > 0) {}
+            }
+        }
+        let live: Vec<Value> = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        for ((name, leaf, ca), py) in cases.iter().zip(&live) {
+            for key in [None, Some(leaf.key.clone())] {
+                let chain = Chain {
+                    certs: vec![leaf.cert.clone()],
+                    untrusted: vec![],
+                    key: key.clone(),
+                    hostname: None,
+                    purpose: Purpose::CLIENT_AUTH,
+                };
+                let trust = Trust {
+                    cafile: Some(ca),
+                    ..Trust::default()
+                };
+                let ours = verdict(&Peer::Chain(&chain), &trust, profile);
+                let ours = as_json(&ours.outcome);
+                assert_eq!(
+                    (&ours["ok"], &ours["error"]),
+                    (&py["ok"], &py["error"]),
+                    "{name} under {} ({} key)",
+                    profile.release(),
+                    if key.is_some() {
+                        "with its"
+                    } else {
+                        "without its"
+                    }
+                );
+            }
+        }
+        compared += 1;
+        eprintln!(
+            "{}: {} client chains, as CPython {}'s server judges them",
+            profile.release(),
+            cases.len(),
+            oracle.version
+        );
+    }
+    assert!(compared > 0 || std::env::var_os("PYSSL_ALLOW_MISSING_PYTHON").is_some());
+}
