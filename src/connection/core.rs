@@ -354,6 +354,11 @@ pub(crate) struct Conn<S> {
     has_left_queued: std::sync::atomic::AtomicBool,
     /// An `SSLEOFError` was raised (see [`Conn::begin_op`]).
     eof_raised: std::sync::atomic::AtomicBool,
+    /// The "not ready" error an async connection gave last, back from the tokio layer
+    /// ([`Conn::recycle_pending`]): reused, so that waiting for the transport allocates
+    /// nothing.
+    #[cfg(feature = "tokio")]
+    spare_pending: Option<Error>,
 }
 
 impl<S: Read + Write> Conn<S> {
@@ -375,17 +380,38 @@ impl<S: Read + Write> Conn<S> {
             left_queued: std::sync::Mutex::new(None),
             has_left_queued: std::sync::atomic::AtomicBool::new(false),
             eof_raised: std::sync::atomic::AtomicBool::new(false),
+            #[cfg(feature = "tokio")]
+            spare_pending: None,
         })
     }
 
-    fn fail(&self, e: &TlsError, op: Op, queue: ffi::ErrQueue) -> Error {
+    /// [`Conn::fail`], except that "not ready" on an async connection is the error it gave
+    /// last time, if the tokio layer handed it back, and the queue is left alone:
+    /// `SSL_get_error` answers `WANT_READ`/`WANT_WRITE` only after finding it empty.
+    fn fail_op(&mut self, e: &TlsError, op: Op, queue: ffi::ErrQueue) -> Error {
         #[cfg(feature = "tokio")]
         if self.kind == ConnKind::Async
             && matches!(e.code, ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
         {
-            queue.discard();
-            return Error::pending(e.code == ErrorCode::WANT_WRITE);
+            queue.found_empty();
+            let write = e.code == ErrorCode::WANT_WRITE;
+            return match self.spare_pending.take() {
+                Some(spare) => spare.into_pending(write),
+                None => Error::pending(write),
+            };
         }
+        self.fail(e, op, queue)
+    }
+
+    /// Keep a "not ready" error the tokio layer is done with, for the next one.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn recycle_pending(&mut self, e: Error) {
+        if e.is_pending() {
+            self.spare_pending = Some(e);
+        }
+    }
+
+    fn fail(&self, e: &TlsError, op: Op, queue: ffi::ErrQueue) -> Error {
         if self.kind == ConnKind::Socket {
             if let Some(t) = self.timeout_error(e, op) {
                 queue.discard();
@@ -487,7 +513,7 @@ impl<S: Read + Write> Conn<S> {
         let queue = self.begin_op()?;
         match self.stream.do_handshake(&queue) {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.fail(&e, Op::Handshake, queue)),
+            Err(e) => Err(self.fail_op(&e, Op::Handshake, queue)),
         }
     }
 
@@ -572,7 +598,7 @@ impl<S: Read + Write> Conn<S> {
                 queue.discard();
                 Ok(0)
             }
-            Err(e) => Err(self.fail(&e, Op::Read, queue)),
+            Err(e) => Err(self.fail_op(&e, Op::Read, queue)),
         }
     }
 
@@ -591,7 +617,7 @@ impl<S: Read + Write> Conn<S> {
         let queue = self.begin_op()?;
         match self.stream.write(&queue, buf) {
             Ok(n) => Ok(n),
-            Err(e) => Err(self.fail(&e, Op::Write, queue)),
+            Err(e) => Err(self.fail_op(&e, Op::Write, queue)),
         }
     }
 
@@ -609,7 +635,7 @@ impl<S: Read + Write> Conn<S> {
         let shut_down = raw::ssl_get_shutdown(ssl) & raw::SSL_SENT_SHUTDOWN != 0;
         if !shut_down && raw::ssl_in_init(ssl) {
             if let Err(e) = self.stream.do_handshake(&queue) {
-                return Err(self.fail(&e, Op::Write, queue));
+                return Err(self.fail_op(&e, Op::Write, queue));
             }
         }
         match raw::ssl_write_empty(&queue, self.stream.ssl_mut(), ex) {
@@ -643,7 +669,7 @@ impl<S: Read + Write> Conn<S> {
                         return Ok(());
                     }
                 }
-                Err(e) => return Err(self.fail(&e, Op::Shutdown, queue)),
+                Err(e) => return Err(self.fail_op(&e, Op::Shutdown, queue)),
             }
         }
     }
@@ -655,7 +681,7 @@ impl<S: Read + Write> Conn<S> {
         let queue = self.begin();
         match self.stream.shutdown(&queue) {
             Ok(_) => Ok(()),
-            Err(e) => Err(self.fail(&e, Op::Shutdown, queue)),
+            Err(e) => Err(self.fail_op(&e, Op::Shutdown, queue)),
         }
     }
 }

@@ -276,6 +276,24 @@ impl Error {
         Error::base(kind, String::new())
     }
 
+    /// Whether this is an [`Error::pending`] marker (its kind, without text).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn is_pending(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::WantRead | ErrorKind::WantWrite)
+            && self.0.message.is_empty()
+    }
+
+    /// This [`Error::pending`] marker, reused for the next "not ready".
+    #[cfg(feature = "tokio")]
+    pub(crate) fn into_pending(mut self, write: bool) -> Error {
+        self.0.kind = if write {
+            ErrorKind::WantWrite
+        } else {
+            ErrorKind::WantRead
+        };
+        self
+    }
+
     /// `ValueError(message)`.
     pub fn value(message: impl Into<String>) -> Error {
         Error::base(ErrorKind::Value, message)

@@ -202,6 +202,11 @@ impl ErrQueue {
         openssl::error::ErrorStack::get()
     }
 
+    /// The call's failure was `SSL_ERROR_WANT_READ`/`WANT_WRITE`, which `SSL_get_error` gives
+    /// only after finding the queue empty: nothing to clear (and no call to make).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn found_empty(self) {}
+
     /// Forget what the call queued (its failure is reported without it).
     pub(crate) fn discard(self) {
         err_clear();

@@ -35,15 +35,6 @@ use crate::ffi::tokio_io::{self, Bridge};
 /// Why [`SslStream`] always has its transport: only `unwrap()`, which consumes it, takes it.
 const UNWRAPPED: &str = "only unwrap(), which consumes the stream, takes the transport";
 
-/// A connection's answer, with "the transport is not ready" (`SSLWantReadError` /
-/// `SSLWantWriteError`, which asyncio waits on) as `Pending`.
-fn waiting<T>(r: Result<T>) -> Poll<Result<T>> {
-    match r {
-        Err(e) if matches!(e.kind(), ErrorKind::WantRead | ErrorKind::WantWrite) => Poll::Pending,
-        r => Poll::Ready(r),
-    }
-}
-
 /// A TLS connection over the async transport `S`, after its handshake: what asyncio's
 /// `ssl_object` is, an `SSLObject` whose reads and writes wait for the transport instead of
 /// raising `SSLWantReadError`/`SSLWantWriteError`, over pyssl's own BIO (which reports the
@@ -106,12 +97,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SslStream<S> {
         cx: &mut Context<'_>,
         f: impl FnOnce(&mut Conn<Bridge<S>>) -> Result<T>,
     ) -> Poll<Result<T>> {
-        waiting(tokio_io::with_cx(
-            &mut self.conn,
-            Conn::transport_mut,
-            cx,
-            f,
-        ))
+        match tokio_io::with_cx(&mut self.conn, Conn::transport_mut, cx, f) {
+            Err(e) if matches!(e.kind(), ErrorKind::WantRead | ErrorKind::WantWrite) => {
+                // Handed back for the next wait (no allocation per "not ready").
+                self.conn.recycle_pending(e);
+                Poll::Pending
+            }
+            r => Poll::Ready(r),
+        }
     }
 
     /// [`SslStream::poll_conn`] for the `AsyncRead`/`AsyncWrite` methods.
