@@ -68,7 +68,7 @@ enum Command {
     Verdicts(verdicts::VerdictsArgs),
     /// Decode a PEM certificate as getpeercert() shows it.
     DecodeCert(decode_cert::DecodeCertArgs),
-    /// Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them.
+    /// Offline tour: a handshake, a hostname mismatch, an options tweak and verdicts.
     Demo(demo::DemoArgs),
 }
 

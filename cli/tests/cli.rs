@@ -595,8 +595,9 @@ Commands:
   compare      Compare that context with the one a CPython interpreter creates; exit 1 on differences
   connect      Connect to HOST:PORT with create_default_context() and report what Python would see
   serve        Serve TLS on 127.0.0.1 with create_default_context(CLIENT_AUTH): greet and close
+  verdicts     What every CPython release says about a server or a chain, and why they differ
   decode-cert  Decode a PEM certificate as getpeercert() shows it
-  demo         Offline tour: a handshake, a hostname mismatch and an options tweak, as CPython shows them
+  demo         Offline tour: a handshake, a hostname mismatch, an options tweak and verdicts
   help         Print this message or the help of the given subcommand(s)
 
 Options:
