@@ -5,9 +5,10 @@
 //! Two single-threaded tokio runtimes, one per core: the server's on its own thread (CPU 0),
 //! the load generator's on the main thread (CPU 1), over 127.0.0.1. For each key type (ECDSA
 //! P-256, RSA-2048) the server listens once per contender and section; the load generator
-//! runs the contenders in turn, `rounds` times, the order rotating each round, and a figure
-//! is the median over rounds of the contender's rate in its round; a ratio is taken within a
-//! round, then its median.
+//! runs the contenders in turn, `rounds` times, the Rust contenders' order rotating each round
+//! and asyncio last (its server process may still be closing connections afterwards), a
+//! pause between any two; a figure is the median over rounds of the contender's rate in its
+//! round; a ratio is taken within a round, then its median.
 //!
 //! * `hs`: full TLS 1.3 handshakes per second, `CONCURRENCY` clients in a loop: connect,
 //!   handshake (the client verifies the chain and `localhost`), one byte each way,
@@ -299,8 +300,10 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Every Rust contender, on the certificates `write_certs` left in `dir`.
-fn contenders(dir: &Path) -> Vec<Side> {
+/// The Rust contenders, on the certificates `write_certs` left in `dir`: pyssl and raw, and
+/// the rustls ones that are `wanted` (their provider seeds itself from jitter entropy, whose
+/// cost varies from run to run: left out, it does not blur instruction counts).
+fn contenders(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Vec<Side> {
     let (ca_pem, cert, key_pem) = (
         dir.join("ca.pem"),
         dir.join("cert.pem"),
@@ -384,7 +387,7 @@ fn contenders(dir: &Path) -> Vec<Side> {
         }
     };
 
-    vec![
+    let mut sides = vec![
         Side::Pyssl {
             server: Arc::new(server),
             client: Arc::new(client),
@@ -393,9 +396,13 @@ fn contenders(dir: &Path) -> Vec<Side> {
             server: Arc::new(acceptor.build()),
             client: Arc::new(connector.build()),
         },
-        rustls_side("rustls", false),
-        rustls_side("rustls-os", true),
-    ]
+    ];
+    for (name, openssl_like) in [("rustls", false), ("rustls-os", true)] {
+        if wanted(name) {
+            sides.push(rustls_side(name, openssl_like));
+        }
+    }
+    sides
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -518,7 +525,7 @@ fn start_server(sides: &[Side]) -> Vec<[u16; 3]> {
 /// `idle`): prints its ports, serves until its standard input closes.
 fn serve_process(name: &str, dir: &Path) {
     pin_to_cpu(0);
-    let side = contenders(dir)
+    let side = contenders(dir, &|n| n == name)
         .into_iter()
         .find(|s| s.name() == name)
         .unwrap_or_else(|| panic!("no contender {name}"));
@@ -589,6 +596,8 @@ async fn measure(side: &Side, section: Section, port: u16, time: Duration) -> io
 struct Rate {
     per_sec: f64,
     cpu_us: f64,
+    /// How many units were done (for instruction counts per unit: `SERVICE_UNITS=1`).
+    units: f64,
 }
 
 /// Wall clock and this process's CPU time (user and system, every thread).
@@ -619,6 +628,7 @@ impl Clocks {
         Rate {
             per_sec: units / (now.wall - self.wall).as_secs_f64(),
             cpu_us: (now.cpu - self.cpu).as_secs_f64() * 1e6 / units,
+            units,
         }
     }
 }
@@ -901,12 +911,15 @@ fn loadavg() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// The command line: sections, `--quick`, `--rounds N`, `--only a,b`.
+/// The command line: sections, `--quick`, `--rounds N`, `--seconds S` (per measurement),
+/// `--only a,b`, `--key P-256|RSA-2048`.
 struct Args {
     sections: Vec<Section>,
     rounds: usize,
     time: Duration,
     only: Option<Vec<String>>,
+    /// `--key P-256` or `--key RSA-2048`: that key type only.
+    key: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -926,7 +939,11 @@ fn parse_args() -> Args {
         .enumerate()
         .filter(|(i, a)| {
             !a.starts_with("--")
-                && (*i == 0 || !matches!(args[i - 1].as_str(), "--rounds" | "--only"))
+                && (*i == 0
+                    || !matches!(
+                        args[i - 1].as_str(),
+                        "--rounds" | "--only" | "--seconds" | "--key"
+                    ))
         })
         .map(|(_, a)| a)
         .collect();
@@ -945,12 +962,28 @@ fn parse_args() -> Args {
         rounds: value("--rounds")
             .and_then(|r| r.parse().ok())
             .unwrap_or(rounds),
-        time,
+        time: value("--seconds")
+            .and_then(|s| s.parse().ok())
+            .map_or(time, Duration::from_secs_f64),
+        key: value("--key"),
         // `--only pyssl,raw`, or `SERVICE_ONLY=pyssl` for a profiler.
         only: value("--only")
             .or_else(|| std::env::var("SERVICE_ONLY").ok())
             .map(|s| s.split(',').map(str::to_string).collect()),
     }
+}
+
+/// A pause between two contenders' measurements.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// The order of round `round`: the `rust` in-process contenders (the first `rust` of `n`)
+/// rotating, so each goes first as often as the others; then asyncio's, last in every round,
+/// as its server process may still be closing connections when its client has finished.
+fn round_order(n: usize, rust: usize, round: usize) -> Vec<usize> {
+    (0..rust)
+        .map(|k| (k + round) % rust)
+        .chain(rust..n)
+        .collect()
 }
 
 /// The throughput sections for one key type: every contender, `rounds` rounds.
@@ -988,6 +1021,7 @@ fn throughput(
         );
     }
     let n = contenders.len();
+    let rust = sides.len();
     for &section in &args.sections {
         if section == Section::Idle || (section == Section::Bulk && key_name != "P-256") {
             continue;
@@ -997,8 +1031,9 @@ fn throughput(
         for round in 0..args.rounds {
             let mut this_round = vec![f64::NAN; n];
             let mut this_cpu = vec![f64::NAN; n];
-            for k in 0..n {
-                let i = (k + round) % n;
+            for i in round_order(n, rust, round) {
+                // Let the previous contender's server finish its closes first.
+                std::thread::sleep(SETTLE);
                 let r = match &contenders[i].1 {
                     Contender::Rust(side) => {
                         let port = ports[sides
@@ -1017,6 +1052,7 @@ fn throughput(
                         let no_cpu = |per_sec| Rate {
                             per_sec,
                             cpu_us: f64::NAN,
+                            units: f64::NAN,
                         };
                         match (section, &pyssl) {
                             // asyncio cannot offer a session: its server, pyssl's client.
@@ -1029,6 +1065,12 @@ fn throughput(
                     }
                 };
                 let r = r.unwrap_or_else(|e| panic!("{} {section:?}: {e}", contenders[i].0));
+                if std::env::var_os("SERVICE_UNITS").is_some() {
+                    println!(
+                        "units {} {section:?} {key_name} {}",
+                        contenders[i].0, r.units
+                    );
+                }
                 this_round[i] = r.per_sec;
                 this_cpu[i] = r.cpu_us;
                 rates[i].push(r.per_sec);
@@ -1134,17 +1176,20 @@ fn main() {
         None
     };
     println!(
-        "{} rounds, contenders in turn; {CONCURRENCY} concurrent clients; {} s per handshake \
-         and request measurement",
+        "{} rounds, Rust contenders rotating, asyncio last; {CONCURRENCY} concurrent clients; \
+         {} s per handshake and request measurement",
         args.rounds,
         args.time.as_secs_f64()
     );
     pin_to_cpu(1);
     let client = runtime();
     for (key, key_name) in [(KeyKind::Ec, "P-256"), (KeyKind::Rsa(2048), "RSA-2048")] {
+        if args.key.as_ref().is_some_and(|k| k != key_name) {
+            continue;
+        }
         let dir = tempfile::tempdir().expect("temporary directory");
         write_certs(dir.path(), key);
-        let mut all: Vec<(String, Contender)> = contenders(dir.path())
+        let mut all: Vec<(String, Contender)> = contenders(dir.path(), &wanted)
             .into_iter()
             .filter(|s| wanted(s.name()))
             .map(|s| (s.name().to_string(), Contender::Rust(s)))
