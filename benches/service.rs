@@ -139,29 +139,27 @@ impl Io for tokio_openssl::SslStream<TcpStream> {
     }
 }
 
-impl Io for tokio_rustls::client::TlsStream<TcpStream> {
-    fn session(&self) -> Option<Session> {
-        None
-    }
-    fn reused(&self) -> bool {
-        self.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
-    }
-    fn negotiated(&self) -> String {
-        rustls_negotiated(self.get_ref().1)
-    }
+/// Both ends of a tokio-rustls connection (their `get_ref().1` derefs to `CommonState`).
+macro_rules! rustls_io {
+    ($($stream:ty),*) => {$(
+        impl Io for $stream {
+            fn session(&self) -> Option<Session> {
+                None
+            }
+            fn reused(&self) -> bool {
+                self.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+            }
+            fn negotiated(&self) -> String {
+                rustls_negotiated(self.get_ref().1)
+            }
+        }
+    )*};
 }
 
-impl Io for tokio_rustls::server::TlsStream<TcpStream> {
-    fn session(&self) -> Option<Session> {
-        None
-    }
-    fn reused(&self) -> bool {
-        self.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
-    }
-    fn negotiated(&self) -> String {
-        rustls_negotiated(self.get_ref().1)
-    }
-}
+rustls_io!(
+    tokio_rustls::client::TlsStream<TcpStream>,
+    tokio_rustls::server::TlsStream<TcpStream>
+);
 
 type Stream = Box<dyn Io>;
 type Handshake = Pin<Box<dyn Future<Output = io::Result<Stream>> + Send>>;

@@ -90,17 +90,30 @@ pub struct DemoArgs {
     pub profile: crate::inputs::ProfileArgs,
 }
 
+/// `server.load_cert_chain(f)` of a throwaway file holding `leaf` and its key, as a Python
+/// server loads its certificate; the file is gone afterwards.
+fn load_leaf(
+    server: &pyssl::SslContext,
+    leaf: &X509,
+    key: &PKey<Private>,
+    tag: &str,
+) -> Result<(), Failure> {
+    let dir = std::env::temp_dir().join(format!("pyssl-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::Output(e.to_string()))?;
+    let certfile = dir.join("server.pem");
+    let mut pem = leaf.to_pem().map_err(ossl)?;
+    pem.extend(key.private_key_to_pem_pkcs8().map_err(ossl)?);
+    let written = std::fs::write(&certfile, pem).map_err(|e| Failure::Output(e.to_string()));
+    let loaded = written.and_then(|()| Ok(server.load_cert_chain(&certfile, None, None)?));
+    let _ = std::fs::remove_dir_all(&dir);
+    loaded
+}
+
 /// Run `pyssl demo`.
 pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
     let profile = args.profile.resolve();
     let (ca, ca_key) = certificate("pyssl demo CA", None, 1, true).map_err(ossl)?;
     let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 2, true).map_err(ossl)?;
-    let dir = std::env::temp_dir().join(format!("pyssl-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::Output(e.to_string()))?;
-    let certfile = dir.join("server.pem");
-    let mut pem = leaf.to_pem().map_err(ossl)?;
-    pem.extend(leaf_key.private_key_to_pem_pkcs8().map_err(ossl)?);
-    std::fs::write(&certfile, pem).map_err(|e| Failure::Output(e.to_string()))?;
     let ca_pem = String::from_utf8_lossy(&ca.to_pem().map_err(ossl)?).into_owned();
 
     // The server: ssl.create_default_context(ssl.Purpose.CLIENT_AUTH) + load_cert_chain.
@@ -111,9 +124,7 @@ pub fn run(args: &DemoArgs) -> Result<Output, Failure> {
             ..CreateOptions::default()
         },
     )?);
-    let loaded = server.load_cert_chain(&certfile, None, None);
-    let _ = std::fs::remove_dir_all(&dir);
-    loaded?;
+    load_leaf(&server, &leaf, &leaf_key, "demo")?;
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Failure::Python(pyssl::Error::os(e.raw_os_error().unwrap_or(0), None)))?;
     let addr = listener
@@ -210,15 +221,7 @@ fn verdicts_tour(suites: pyssl::SslDefaultSuites) -> Result<String, Failure> {
     .map_err(ossl)?;
     let (leaf, leaf_key) = certificate("localhost", Some((&ca, &ca_key)), 4, true).map_err(ossl)?;
     let server = pyssl::SslContext::new(pyssl::PROTOCOL_TLS_SERVER)?;
-    let dir = std::env::temp_dir().join(format!("pyssl-demo-verdicts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::Output(e.to_string()))?;
-    let certfile = dir.join("server.pem");
-    let mut pem = leaf.to_pem().map_err(ossl)?;
-    pem.extend(leaf_key.private_key_to_pem_pkcs8().map_err(ossl)?);
-    std::fs::write(&certfile, pem).map_err(|e| Failure::Output(e.to_string()))?;
-    let loaded = server.load_cert_chain(&certfile, None, None);
-    let _ = std::fs::remove_dir_all(&dir);
-    loaded?;
+    load_leaf(&server, &leaf, &leaf_key, "verdicts")?;
     let server = Arc::new(server);
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Failure::Python(pyssl::Error::os(e.raw_os_error().unwrap_or(0), None)))?;
