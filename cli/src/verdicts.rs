@@ -123,6 +123,14 @@ pub fn run(args: &VerdictsArgs) -> Result<Output, Failure> {
         .into_iter()
         .map(|p| p.with_ssl_default_suites(args.ssl_default_suites))
         .collect();
+    // A file the verifying side reads that is not there is an input error (exit 2), not a
+    // FileNotFoundError from every release.
+    for path in [&args.cafile, &args.capath, &args.cert, &args.key]
+        .into_iter()
+        .flatten()
+    {
+        std::fs::metadata(path).map_err(|e| Failure::Io(format!("{}: {e}", path.display())))?;
+    }
     let cadata = match &args.cadata_pem {
         Some(p) => Some(
             String::from_utf8(read(p)?)

@@ -170,6 +170,19 @@ fn input_and_usage_errors_exit_2_with_json_only() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json(&out)["error"]["type"], "InputError");
 
+    let dir2 = tempfile::tempdir().unwrap();
+    let (_, leaf, _) = chain(dir2.path(), true);
+    let out = pyssl(&[
+        "verdicts",
+        "--chain",
+        s(&leaf),
+        "--cafile",
+        s(&missing),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&out)["error"]["type"], "InputError");
+
     // Nothing listens on a port just released.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
