@@ -131,10 +131,11 @@ pub fn run(args: &VerdictsArgs) -> Result<Output, Failure> {
     {
         std::fs::metadata(path).map_err(|e| Failure::Io(format!("{}: {e}", path.display())))?;
     }
+    // Read as `pyssl connect` and Python's `open(f).read()` read it.
     let cadata = match &args.cadata_pem {
         Some(p) => Some(
-            String::from_utf8(read(p)?)
-                .map_err(|_| Failure::Io(format!("{}: not UTF-8 text", p.display())))?,
+            crate::inputs::read_text(p)
+                .map_err(|e| Failure::Io(format!("{}: {}", p.display(), e.error.python_str())))?,
         ),
         None => None,
     };
